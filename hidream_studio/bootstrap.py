@@ -1,0 +1,23 @@
+"""The composition root: the one place that builds the concrete store, engine and studio."""
+
+from __future__ import annotations
+
+from .config import Settings
+from .studio import Studio
+
+
+def build_studio(settings: Settings, *, load_models: bool = False) -> Studio:
+    """Open the store (running migrations) and create the engine for these settings.
+
+    The engine loads weights lazily on the first turn unless `load_models` is set (serve sets it,
+    so a missing model is reported at start-up rather than on the first message).
+    """
+    from .engines import load_engine
+    from .store import Store
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.db_url, settings.images_dir)
+    engine = load_engine(settings)
+    if load_models:
+        engine.load()
+    return Studio(store, engine)

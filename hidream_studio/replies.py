@@ -1,0 +1,94 @@
+"""What the studio says back: short, bilingual, no model involved.
+
+The reply language follows the user's message (any CJK character -> Chinese).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .domain import Decision, Recipe, Route, Version, VersionKind
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+HELP_EN = (
+    "I make and edit images from what you type.\n"
+    "- Describe a picture to create it: *a red circle on a blue background*.\n"
+    "- Then tell me what to change: *make the circle green*, *remove the triangle*.\n"
+    "- *undo*, *redo*, *go back to version 2*, *another one* (same request, new seed).\n"
+    "- Attach an image to start from it; a message sent with it edits the upload.\n"
+    "Every result is a version: nothing is lost, and you can branch from any of them."
+)
+HELP_ZH = (
+    "我根据你的文字生成和编辑图片。\n"
+    "- 描述一张图来生成：*蓝色背景上的一个红色圆形*。\n"
+    "- 然后说出要改什么：*把圆形变成绿色*、*去掉三角形*。\n"
+    "- *撤销*、*重做*、*回到版本2*、*再来一张*（同样的要求，换一个种子）。\n"
+    "- 上传一张图片即可从它开始；随图发送的文字会直接编辑这张图。\n"
+    "每个结果都是一个版本：什么都不会丢，可以从任何版本分支。"
+)
+
+
+def is_chinese(text: str) -> bool:
+    return bool(_CJK.search(text or ""))
+
+
+def chat_reply(text: str) -> str:
+    """The answer to a CHAT turn (greetings, thanks, help, questions): always the help, politely."""
+    zh = is_chinese(text)
+    lowered = (text or "").lower()
+    if any(word in lowered for word in ("thank", "thx")) or "谢" in text:
+        return "不客气！" if zh else "You're welcome!"
+    return HELP_ZH if zh else HELP_EN
+
+
+def decision_label(decision: Decision, source: int | None = None) -> str:
+    """The route shown on a reply, e.g. "Edited v3 with E1" / "New image with I1"."""
+    route = decision.route
+    if route is Route.EDIT:
+        return f"Edited v{source} with E1" if source else "Edited with E1"
+    if route is Route.GENERATE:
+        return "New image with I1"
+    if route is Route.VARIATION:
+        return "Variation with a new seed"
+    if route is Route.UPLOAD:
+        return "Uploaded"
+    return route.value.capitalize()
+
+
+def recipe_summary(recipe: Recipe) -> str:
+    """"seed 7 · 12 steps · 0.8 s" for a made version; "512x512 upload" for an upload."""
+    if recipe.kind is VersionKind.UPLOAD:
+        return f"{recipe.width}x{recipe.height} upload" if recipe.width else "upload"
+    parts = []
+    if recipe.seed is not None:
+        parts.append(f"seed {recipe.seed}")
+    if recipe.steps:
+        parts.append(f"{recipe.steps} steps")
+    if recipe.elapsed_s is not None:
+        parts.append(f"{recipe.elapsed_s:.1f} s")
+    return " · ".join(parts)
+
+
+def made_reply(decision: Decision, recipe: Recipe, source: int | None = None) -> str:
+    """The stored reply of a turn that made a version (the UI adds "→ vN" from the message's version)."""
+    summary = recipe_summary(recipe)
+    return f"{decision_label(decision, source)} · {summary}" if summary else decision_label(decision, source)
+
+
+def head_moved(route: Route, version: Version | None, zh: bool) -> str:
+    """Reply to undo / redo / checkout."""
+    if version is None:
+        if route is Route.UNDO:
+            return "没有可以撤销的了。" if zh else "Nothing to undo: this is the first version."
+        return "没有可以重做的了。" if zh else "Nothing to redo."
+    verb = {
+        Route.UNDO: ("已撤销，回到", "Undone: back to"),
+        Route.REDO: ("已重做，前进到", "Redone: forward to"),
+        Route.CHECKOUT: ("已切换到", "Checked out"),
+    }[route]
+    return f"{verb[0]} v{version.number}。" if zh else f"{verb[1]} v{version.number}."
+
+
+def no_canvas_for_variation(zh: bool) -> str:
+    return "还没有图片可以变化，先描述一张吧。" if zh else "There is no image to vary yet: describe one first."

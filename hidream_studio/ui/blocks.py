@@ -1,0 +1,156 @@
+"""The Gradio Blocks page: layout in small _render_* helpers, events wired in one place (`_wire`).
+
+Stable element ids for tests and scripting: chat, chat-input, canvas, versions, undo, redo, stop,
+new-session (plus sessions, tree, progress, flip).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gradio as gr
+
+from ..config import Settings
+from ..studio import Studio
+from . import present
+from .handlers import Handlers
+
+DEVICE_SLOT = "device"  # every model job shares one queue slot: one job at a time on the device
+CSS = """
+#canvas img { object-fit: contain; }
+#progress { min-height: 1.5em; }
+"""
+
+
+def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
+    """The whole page for one Studio. Launch with `demo.launch(**launch_kwargs(settings))`."""
+    handlers = Handlers(studio, public=settings.public)
+    gr.set_static_paths([str(settings.images_dir)])
+    with gr.Blocks(title="HiDream Studio", analytics_enabled=False) as demo:
+        ui = SimpleNamespace()
+        ui.state = gr.BrowserState(None, storage_key="hidream-studio", secret=settings.browser_secret)
+        _render_header(studio)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5):
+                _render_chat(ui)
+            with gr.Column(scale=4):
+                _render_canvas(ui)
+                _render_versions(ui)
+        with gr.Row():
+            with gr.Column(scale=5):
+                _render_settings(ui, studio)
+            with gr.Column(scale=4):
+                _render_sessions(ui, public=settings.public)
+        _wire(demo, ui, handlers)
+    demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+    return demo
+
+
+def launch_kwargs(settings: Settings) -> dict:
+    """Arguments for demo.launch(): served files limited to the studio's images, no browser history."""
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "allowed_paths": [str(settings.images_dir)],
+        "run_history": False,
+        "css": CSS,
+        "show_error": False,
+    }
+
+
+# ---------------------------------------------------------------------------------- layout
+def _render_header(studio: Studio) -> None:
+    info = studio.engine.describe()
+    gr.Markdown(
+        f"## HiDream Studio\nDescribe an image, then tell it what to change. "
+        f"Generator **{info.get('generator')}**, editor **{info.get('editor')}** on {info.get('device')}."
+    )
+
+
+def _render_chat(ui) -> None:
+    ui.chat = gr.Chatbot(elem_id="chat", label="Conversation", height=520, autoscroll=True)
+    ui.input = gr.MultimodalTextbox(
+        elem_id="chat-input",
+        file_types=["image"],
+        file_count="single",
+        placeholder="a red circle on a blue background · make the circle green · undo · 回到版本2",
+        show_label=False,
+        stop_btn=True,
+        autofocus=True,
+    )
+    with gr.Row():
+        ui.undo = gr.Button("↶ Undo", elem_id="undo", size="sm")
+        ui.redo = gr.Button("↷ Redo", elem_id="redo", size="sm")
+        ui.stop = gr.Button("■ Stop", elem_id="stop", size="sm", variant="stop")
+        ui.flip = gr.Button("⇄ Flip last turn (edit ↔ new image)", elem_id="flip", size="sm")
+    ui.progress = gr.Markdown("", elem_id="progress")
+
+
+def _render_canvas(ui) -> None:
+    ui.canvas = gr.Image(elem_id="canvas", label="Canvas", type="filepath", format="png", interactive=False, height=420)
+
+
+def _render_versions(ui) -> None:
+    ui.versions = gr.Gallery(
+        elem_id="versions", label="Versions (click one to go back to it)", columns=6, height=200,
+        allow_preview=False, object_fit="contain",
+    )
+    with gr.Accordion("Version tree", open=False):
+        ui.tree = gr.Markdown(elem_id="tree")
+
+
+def _render_settings(ui, studio: Studio) -> None:
+    gen = studio.engine.defaults("generate")
+    edit = studio.engine.defaults("edit")
+    sizes = [present.aspect_label(w, h) for w, h in studio.engine.aspect_ratios]
+    with gr.Accordion("Settings", open=False):
+        info = studio.engine.describe()
+        gr.Markdown(
+            f"Model variant: **{info.get('generator')}** (generate) / **{info.get('editor')}** (edit), "
+            f"{info.get('dtype')} on {info.get('device')}, memory mode {info.get('memory_mode')}. "
+            f"Defaults: {gen.get('steps')} steps, guidance {gen.get('guidance')} (generate); "
+            f"{edit.get('steps')} steps, guidance {edit.get('guidance')}, image guidance {edit.get('image_guidance')} (edit)."
+        )
+        with gr.Row():
+            ui.steps = gr.Slider(0, 100, value=0, step=1, label="Steps (0 = model default)")
+            ui.seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
+        with gr.Row():
+            ui.guidance = gr.Number(value=None, label=f"Guidance (blank = {gen.get('guidance')})", minimum=0, maximum=30)
+            ui.image_guidance = gr.Number(
+                value=None, label=f"Image guidance (blank = {edit.get('image_guidance')})", minimum=0, maximum=30
+            )
+        ui.aspect = gr.Dropdown(sizes, value=sizes[0] if sizes else None, label="Size (width × height)")
+
+
+def _render_sessions(ui, public: bool) -> None:
+    with gr.Accordion("Sessions", open=False):
+        ui.sessions = gr.Dropdown([], label="Your sessions" if public else "All sessions", elem_id="sessions")
+        with gr.Row():
+            ui.title = gr.Textbox(label="Name this session", scale=3)
+            ui.rename = gr.Button("Rename", scale=1, size="sm")
+        with gr.Row():
+            ui.new_session = gr.Button("＋ New session", elem_id="new-session", size="sm")
+            ui.delete = gr.Button("Delete session", size="sm", variant="stop")
+
+
+# ---------------------------------------------------------------------------------- events
+def _wire(demo: gr.Blocks, ui, h: Handlers) -> None:
+    picture = [ui.chat, ui.canvas, ui.versions, ui.tree, ui.sessions, ui.progress, ui.state]
+    knobs = [ui.steps, ui.guidance, ui.image_guidance, ui.seed, ui.aspect]
+    quick = {"concurrency_limit": 8, "show_progress": "hidden"}
+
+    demo.load(h.load, [ui.state], picture, **quick)
+    send = ui.input.submit(
+        h.send, [ui.input, ui.state, *knobs], [ui.input, *picture],
+        concurrency_id=DEVICE_SLOT, api_name="send",
+    )
+    flip = ui.flip.click(h.flip, [ui.state], [ui.input, *picture], concurrency_id=DEVICE_SLOT, api_name="flip")
+    for stopper in (ui.stop.click, ui.input.stop):
+        stopper(h.stop, [ui.state], [ui.input, ui.progress], cancels=[send, flip], api_name=False, **quick)
+    ui.undo.click(h.undo, [ui.state], picture, api_name="undo", **quick)
+    ui.redo.click(h.redo, [ui.state], picture, api_name="redo", **quick)
+    ui.versions.select(h.select_version, [ui.state], picture, api_name=False, **quick)
+    ui.new_session.click(h.new_session, [ui.state], picture, api_name="new_session", **quick)
+    ui.sessions.input(h.switch_session, [ui.sessions, ui.state], picture, api_name=False, **quick)
+    ui.rename.click(h.rename, [ui.title, ui.state], picture, api_name="rename", **quick)
+    ui.delete.click(h.delete, [ui.state], picture, api_name=False, **quick)

@@ -1,0 +1,222 @@
+"""Gradio event handlers: unpack widget values, call the Studio, translate errors. No SQL, no models.
+
+Every handler returns the whole session picture (chat, canvas, versions, tree, sessions) through
+`SessionPicture.updates()`, so the page never shows a half-updated state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ..domain import Cancelled, NotFound, StudioError, UserError
+from ..studio import GenSettings, Studio, Turn
+from . import present
+
+log = logging.getLogger(__name__)
+_DONE = object()
+
+
+@dataclass
+class Identity:
+    """Who the browser is (owner token, public mode only) and which session it has open.
+
+    Kept in gr.BrowserState (localStorage, encrypted with the studio's fixed secret), so a reload
+    or a server restart finds the same session."""
+
+    owner: str | None
+    session: str | None
+
+    @classmethod
+    def from_state(cls, state, public: bool) -> Identity:
+        state = state if isinstance(state, dict) else {}
+        owner = state.get("owner") if public else None
+        if public and not owner:
+            owner = secrets.token_urlsafe(24)
+        return cls(owner=owner, session=state.get("session"))
+
+    def to_state(self) -> dict:
+        return {"owner": self.owner, "session": self.session}
+
+
+def settings_from_widgets(steps, guidance, image_guidance, seed, aspect) -> GenSettings:
+    """Widget values -> GenSettings; 0 / blank / -1 mean "the model's default" / "random seed"."""
+    width = height = None
+    if aspect:
+        width, height = (int(x) for x in str(aspect).lower().replace("×", "x").split("x"))
+    return GenSettings(
+        seed=int(seed) if seed is not None and int(seed) >= 0 else None,
+        steps=int(steps) if steps else None,
+        guidance=float(guidance) if guidance not in (None, "") else None,
+        image_guidance=float(image_guidance) if image_guidance not in (None, "") else None,
+        width=width,
+        height=height,
+    )
+
+
+class Handlers:
+    def __init__(self, studio: Studio, public: bool):
+        self.studio = studio
+        self.public = public
+
+    # ------------------------------------------------------------------ pictures
+    def picture(self, ident: Identity, *, notice: str = "") -> tuple:
+        """(chat, canvas, versions, tree, sessions dropdown, progress, browser state)."""
+        view = self.studio.view(ident.session, owner=ident.owner)
+        sessions = self.studio.sessions(owner=ident.owner)
+        return (
+            present.chat_messages(view.messages, view.versions),
+            view.head.image_path if view.head else None,
+            present.gallery_items(view.versions, view.head),
+            present.tree_markdown(view.versions, view.head),
+            gr.update(choices=present.session_choices(sessions), value=view.session.id),
+            notice,
+            ident.to_state(),
+        )
+
+    def _open(self, state) -> Identity:
+        """The browser's session, or a new one when it has none (or it was deleted)."""
+        ident = Identity.from_state(state, self.public)
+        if ident.session:
+            try:
+                self.studio.store.get_session(ident.session, owner=ident.owner)
+                return ident
+            except NotFound:
+                pass
+        ident.session = self.studio.new_session(owner=ident.owner).id
+        return ident
+
+    # ------------------------------------------------------------------ events
+    def load(self, state):
+        return self.picture(self._open(state))
+
+    def send(self, message, state, steps, guidance, image_guidance, seed, aspect, progress=gr.Progress()) -> Iterator:
+        """Submit: route + run the turn in a worker thread, streaming step progress and previews."""
+        ident = self._open(state)
+        message = message or {}
+        text = (message.get("text") or "").strip()
+        files = message.get("files") or []
+        if not text and not files:
+            raise gr.Error("Type a message or attach an image.")
+        settings = settings_from_widgets(steps, guidance, image_guidance, seed, aspect)
+        turn = Turn(ident.session, text, attachment=files[0] if files else None, owner=ident.owner, settings=settings)
+        # First update: the input is cleared and locked, the user's words appear at once.
+        chat, *rest = self.picture(ident, notice="Working…")
+        pending = chat + [{"role": "user", "content": text or "(image)"}]
+        yield (gr.update(value=None, interactive=False), pending, *rest)
+        yield from self._run_streaming(ident, lambda on_step: self.studio.handle(turn, on_step=on_step), progress)
+
+    def flip(self, state, progress=gr.Progress()) -> Iterator:
+        ident = self._open(state)
+        yield (gr.update(interactive=False), *self.picture(ident, notice="Re-running the last turn the other way…"))
+        yield from self._run_streaming(
+            ident, lambda on_step: self.studio.flip_last(ident.session, owner=ident.owner, on_step=on_step), progress
+        )
+
+    def _run_streaming(self, ident: Identity, job, progress) -> Iterator:
+        updates: queue.Queue = queue.Queue()
+        outcome: dict = {}
+
+        def worker():
+            try:
+                outcome["result"] = job(updates.put)
+            except BaseException as exc:  # noqa: BLE001 - handed to the generator below
+                outcome["error"] = exc
+            finally:
+                updates.put(_DONE)
+
+        # The request's context travels with the job (ZeroGPU's spaces.GPU reads it from there).
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(worker,), daemon=True, name="studio-turn").start()
+        try:
+            while (item := updates.get()) is not _DONE:
+                progress((item.step, item.total), desc="Denoising", unit="steps")
+                yield (
+                    gr.skip(), gr.skip(),
+                    item.preview if item.preview is not None else gr.skip(),
+                    gr.skip(), gr.skip(), gr.skip(),
+                    present.progress_text(item.step, item.total),
+                    gr.skip(),
+                )
+        except GeneratorExit:  # Stop pressed or the page closed: stop the engine within one step
+            self.studio.cancel(ident.session)
+            raise
+        error = outcome.get("error")
+        notice = ""
+        if isinstance(error, Cancelled):
+            notice = "Stopped. Nothing was saved."
+        elif isinstance(error, UserError):
+            yield (gr.update(interactive=True), *self.picture(ident))
+            raise gr.Error(str(error))
+        elif isinstance(error, StudioError):
+            yield (gr.update(interactive=True), *self.picture(ident))
+            raise gr.Error(f"The studio could not finish this turn: {error}")
+        elif error is not None:
+            log.exception("turn failed", exc_info=error)
+            yield (gr.update(interactive=True), *self.picture(ident))
+            raise gr.Error(f"The model failed: {type(error).__name__}: {error}")
+        yield (gr.update(value=None, interactive=True), *self.picture(ident, notice=notice))
+
+    def stop(self, state):
+        ident = Identity.from_state(state, self.public)
+        stopped = ident.session is not None and self.studio.cancel(ident.session)
+        return gr.update(interactive=True), ("Stopping…" if stopped else "")
+
+    def _head_action(self, state, action) -> tuple:
+        ident = self._open(state)
+        try:
+            result = action(ident)
+        except UserError as exc:
+            raise gr.Error(str(exc)) from None
+        return self.picture(ident, notice=result.reply)
+
+    def undo(self, state):
+        return self._head_action(state, lambda i: self.studio.undo(i.session, owner=i.owner))
+
+    def redo(self, state):
+        return self._head_action(state, lambda i: self.studio.redo(i.session, owner=i.owner))
+
+    def select_version(self, state, evt: gr.SelectData):
+        ident = self._open(state)
+        versions = self.studio.store.versions(ident.session, owner=ident.owner)
+        if evt.index is None or not 0 <= int(evt.index) < len(versions):
+            return self.picture(ident)
+        number = versions[int(evt.index)].number
+        return self._head_action(state, lambda i: self.studio.checkout(i.session, number, owner=i.owner))
+
+    def new_session(self, state):
+        ident = Identity.from_state(state, self.public)
+        ident.session = self.studio.new_session(owner=ident.owner).id
+        return self.picture(ident, notice="New session.")
+
+    def switch_session(self, session_id, state):
+        ident = Identity.from_state(state, self.public)
+        if not session_id or session_id == ident.session:
+            return self.picture(self._open(state))
+        try:
+            self.studio.store.get_session(session_id, owner=ident.owner)
+        except NotFound as exc:
+            raise gr.Error(str(exc)) from None
+        ident.session = session_id
+        return self.picture(ident)
+
+    def rename(self, title, state):
+        ident = self._open(state)
+        try:
+            self.studio.rename_session(ident.session, title, owner=ident.owner)
+        except UserError as exc:
+            raise gr.Error(str(exc)) from None
+        return self.picture(ident, notice="Renamed.")
+
+    def delete(self, state):
+        ident = self._open(state)
+        self.studio.delete_session(ident.session, owner=ident.owner)
+        ident.session = None
+        return self.picture(self._open(ident.to_state()), notice="Session deleted.")
