@@ -1,0 +1,133 @@
+"""Engine set-up, migrations and error translation: the only SQLite-aware module of the store.
+
+- ``make_engine(url)``: on SQLite, WAL, foreign keys, a busy timeout and ``synchronous=NORMAL``
+  (safe with WAL: a crash never corrupts, at worst loses the last commits on power loss), and
+  pysqlite's own transaction handling switched off so that ``write=True`` transactions open
+  with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so two writers never deadlock
+  upgrading read locks, and number allocation cannot race). Other backends get none of this.
+- ``migrate(engine)``: Alembic upgrade to head, Config built in code (no alembic.ini).
+- ``translate(exc, what)``: any database/OS fault becomes one clear ``StoreError`` line.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from ..domain import StoreError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITE = "hidream_write"  # execution option: this transaction will write
+
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
+    """An Engine for `url`; SQLite files get WAL, foreign keys, busy timeout, BEGIN IMMEDIATE writes."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"invalid database URL {url!r}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        pool_size=10,
+        max_overflow=20,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    """One transaction; `write=True` takes the write lock first (SQLite) and commits at the end."""
+    with engine.connect() as conn:
+        if write:
+            conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def alembic_config(connection: Connection | None = None):
+    """The Alembic Config of the store, built in code so it works from an installed package."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the database to the newest schema, in one write transaction (concurrent openers wait)."""
+    from alembic import command
+    from alembic.util.exc import CommandError
+
+    with transaction(engine, write=True) as conn:
+        try:
+            command.upgrade(alembic_config(conn), "head")
+        except CommandError as exc:  # e.g. a revision made by a newer hidream-studio
+            raise StoreError(f"database schema cannot be upgraded: {exc}") from exc
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def describe(url: str) -> str:
+    """The URL without password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<invalid URL>"
+
+
+def translate(exc: BaseException, where: str) -> StoreError:
+    """A database or file-system fault as one clear line (`where` names the database or folder)."""
+    if isinstance(exc, OSError):
+        if exc.errno in _DISK_FULL:
+            return StoreError(f"disk full while writing {where}; nothing was saved")
+        return StoreError(f"cannot use {where}: {exc.strerror or exc}")
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return StoreError(f"database {where} is locked by another process; try again")
+    if "disk is full" in low or "disk full" in low:
+        return StoreError(f"disk full while writing database {where}; nothing was saved")
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return StoreError(f"database {where} is corrupt or not a database")
+    if "readonly" in low or "read-only" in low or "unable to open" in low:
+        return StoreError(f"database {where} cannot be written: {text}")
+    return StoreError(f"database {where} failed: {text}")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the version store (run by ``hidream_studio.store.db.migrate``)."""

@@ -1,0 +1,1 @@
+"""Migration scripts. Never edit a shipped one: add the next revision instead."""
