@@ -62,10 +62,24 @@ HEAD = _Head()
 _V = t_versions.c
 _S = t_sessions.c
 _VERSION_COLUMNS = (
-    _V.number, _V.parent, _V.kind, _V.prompt, _V.prompt_sent, _V.negative_prompt, _V.model_id,
-    _V.model_revision, _V.seed, _V.steps, _V.guidance, _V.image_guidance, _V.width, _V.height,
-    _V.elapsed_s, _V.image_sha256, _V.created_at,
-)  # fmt: skip
+    _V.number,
+    _V.parent,
+    _V.kind,
+    _V.prompt,
+    _V.prompt_sent,
+    _V.negative_prompt,
+    _V.model_id,
+    _V.model_revision,
+    _V.seed,
+    _V.steps,
+    _V.guidance,
+    _V.image_guidance,
+    _V.width,
+    _V.height,
+    _V.elapsed_s,
+    _V.image_sha256,
+    _V.created_at,
+)
 _SESSION_COLUMNS = (_S.id, _S.title, _S.owner, _S.created_at, _S.updated_at, _S.head)
 
 
@@ -124,8 +138,11 @@ class Store:
 
     def list_sessions(self, owner: str | None = None) -> list[SessionInfo]:
         """Most recently used first."""
-        query = (sa.select(*_SESSION_COLUMNS).where(_owner_is(owner))
-                 .order_by(_S.updated_at.desc(), _S.created_at.desc()))  # fmt: skip
+        query = (
+            sa.select(*_SESSION_COLUMNS)
+            .where(_owner_is(owner))
+            .order_by(_S.updated_at.desc(), _S.created_at.desc())
+        )
         with self._tx() as conn:
             return [_session_info(r._mapping) for r in conn.execute(query)]
 
@@ -178,8 +195,10 @@ class Store:
                 if parent is not HEAD and parent is not None:
                     _check_number(parent, s.last_number)
                 predicted = (s.last_number + 1, s.head if parent is HEAD else parent)
-                data = encode_png(image, recipe_metadata(recipe, session=session_id,
-                                                         version=predicted[0], parent=predicted[1]))
+                data = encode_png(
+                    image,
+                    recipe_metadata(recipe, session=session_id, version=predicted[0], parent=predicted[1]),
+                )
                 sha = self.files.write(data)
             with self._tx(write=True) as conn:
                 s = self._lock(conn, session_id, owner)
@@ -190,37 +209,48 @@ class Store:
                     if par is not None:
                         _check_number(par, s.last_number)
                     if (number, par) != predicted:
-                        data = encode_png(image, recipe_metadata(recipe, session=session_id,
-                                                                 version=number, parent=par))
+                        data = encode_png(
+                            image, recipe_metadata(recipe, session=session_id, version=number, parent=par)
+                        )
                         sha = self.files.write(data)
                     self._insert_version(conn, session_id, number, par, recipe, sha)
-                    conn.execute(sa.update(t_sessions).where(_S.id == session_id)
-                                 .values(head=number, last_number=number))  # fmt: skip
+                    conn.execute(
+                        sa.update(t_sessions)
+                        .where(_S.id == session_id)
+                        .values(head=number, last_number=number)
+                    )
                 self._add_messages(conn, s, messages, number)
                 return self._version(conn, session_id, number) if number else None
 
-    def undo(self, session_id: str, owner: str | None = None, messages: Sequence[Message] = ()) -> Version | None:
+    def undo(
+        self, session_id: str, owner: str | None = None, messages: Sequence[Message] = ()
+    ) -> Version | None:
         """Move head to its parent; None (head unchanged) when there is nothing to undo."""
         with self._tx(write=True) as conn:
             s = self._lock(conn, session_id, owner)
             target = None
             if s.head is not None:
-                target = conn.scalar(sa.select(_V.parent).where(_V.session_id == session_id,
-                                                                _V.number == s.head))  # fmt: skip
+                target = conn.scalar(
+                    sa.select(_V.parent).where(_V.session_id == session_id, _V.number == s.head)
+                )
             return self._move(conn, s, target, messages)
 
-    def redo(self, session_id: str, owner: str | None = None, messages: Sequence[Message] = ()) -> Version | None:
+    def redo(
+        self, session_id: str, owner: str | None = None, messages: Sequence[Message] = ()
+    ) -> Version | None:
         """Move head to the child most recently visited; None when there is nothing to redo."""
         with self._tx(write=True) as conn:
             s = self._lock(conn, session_id, owner)
             target = None
             if s.head is not None:
-                target = conn.scalar(sa.select(_V.redo_child).where(_V.session_id == session_id,
-                                                                    _V.number == s.head))  # fmt: skip
+                target = conn.scalar(
+                    sa.select(_V.redo_child).where(_V.session_id == session_id, _V.number == s.head)
+                )
             return self._move(conn, s, target, messages)
 
-    def checkout(self, session_id: str, number: int, owner: str | None = None,
-                 messages: Sequence[Message] = ()) -> Version:  # fmt: skip
+    def checkout(
+        self, session_id: str, number: int, owner: str | None = None, messages: Sequence[Message] = ()
+    ) -> Version:
         """Move head to any version of the session (NotFound for an unknown number)."""
         with self._tx(write=True) as conn:
             s = self._lock(conn, session_id, owner)
@@ -249,23 +279,47 @@ class Store:
     def messages(self, session_id: str, owner: str | None = None) -> list[Message]:
         """The transcript, oldest first."""
         m = t_messages.c
-        query = (sa.select(m.role, m.text, m.version, m.decision, m.created_at)
-                 .where(m.session_id == session_id).order_by(m.id))  # fmt: skip
+        query = (
+            sa.select(m.role, m.text, m.version, m.decision, m.created_at)
+            .where(m.session_id == session_id)
+            .order_by(m.id)
+        )
         with self._tx() as conn:
             self._find_session(conn, session_id, owner, by_title=False)
-            return [Message(r.role, r.text, r.version, Decision.from_dict(r.decision) if r.decision else None,
-                            r.created_at.isoformat()) for r in conn.execute(query)]  # fmt: skip
+            return [
+                Message(
+                    r.role,
+                    r.text,
+                    r.version,
+                    Decision.from_dict(r.decision) if r.decision else None,
+                    r.created_at.isoformat(),
+                )
+                for r in conn.execute(query)
+            ]
 
     def message_turns(self, session_id: str, owner: str | None = None) -> list[tuple[int, Message]]:
         """(turn, message) pairs, oldest first: messages of one call share a turn (used by export)."""
         m = t_messages.c
-        query = (sa.select(m.turn, m.role, m.text, m.version, m.decision, m.created_at)
-                 .where(m.session_id == session_id).order_by(m.id))  # fmt: skip
+        query = (
+            sa.select(m.turn, m.role, m.text, m.version, m.decision, m.created_at)
+            .where(m.session_id == session_id)
+            .order_by(m.id)
+        )
         with self._tx() as conn:
             self._find_session(conn, session_id, owner, by_title=False)
-            return [(r.turn, Message(r.role, r.text, r.version,
-                                     Decision.from_dict(r.decision) if r.decision else None,
-                                     r.created_at.isoformat())) for r in conn.execute(query)]  # fmt: skip
+            return [
+                (
+                    r.turn,
+                    Message(
+                        r.role,
+                        r.text,
+                        r.version,
+                        Decision.from_dict(r.decision) if r.decision else None,
+                        r.created_at.isoformat(),
+                    ),
+                )
+                for r in conn.execute(query)
+            ]
 
     def load_image(self, version: Version):
         """The version's image as a loaded PIL image (StoreError when its file is gone)."""
@@ -288,8 +342,9 @@ class Store:
         with self._guard():
             return export_version(self, session_id, number, Path(dest), owner)
 
-    def export_session(self, session_id: str, dest: Path, branch: int | None = None,
-                       owner: str | None = None) -> Path:  # fmt: skip
+    def export_session(
+        self, session_id: str, dest: Path, branch: int | None = None, owner: str | None = None
+    ) -> Path:
         from .export import export_session
 
         with self._guard():
@@ -323,8 +378,12 @@ class Store:
         cols = (*_SESSION_COLUMNS, _S.last_number, _S.last_turn)
         row = conn.execute(sa.select(*cols).where(_S.id == name_or_id, _owner_is(owner))).first()
         if row is None and by_title and name_or_id:
-            row = conn.execute(sa.select(*cols).where(_S.title == name_or_id, _owner_is(owner))
-                               .order_by(_S.updated_at.desc()).limit(1)).first()  # fmt: skip
+            row = conn.execute(
+                sa.select(*cols)
+                .where(_S.title == name_or_id, _owner_is(owner))
+                .order_by(_S.updated_at.desc())
+                .limit(1)
+            ).first()
         if row is None:
             raise NotFound(f"no session {name_or_id!r}")
         return row
@@ -332,10 +391,11 @@ class Store:
     def _lock(self, conn: Connection, session_id: str, owner: str | None):
         """First statement of every write: bump the session row (locks it), return its state."""
         row = conn.execute(
-            sa.update(t_sessions).where(_S.id == session_id, _owner_is(owner))
+            sa.update(t_sessions)
+            .where(_S.id == session_id, _owner_is(owner))
             .values(updated_at=utcnow(), last_turn=_S.last_turn + 1)
             .returning(_S.id, _S.head, _S.last_number, _S.last_turn)
-        ).first()  # fmt: skip
+        ).first()
         if row is None:
             raise NotFound(f"no session {session_id!r}")
         return row
@@ -351,9 +411,15 @@ class Store:
             par = conn.scalar(sa.select(_V.parent).where(_V.session_id == s.id, _V.number == child))
             if par is None:
                 break
-            res = conn.execute(sa.update(t_versions).where(
-                _V.session_id == s.id, _V.number == par,
-                sa.or_(_V.redo_child.is_(None), _V.redo_child != child)).values(redo_child=child))  # fmt: skip
+            res = conn.execute(
+                sa.update(t_versions)
+                .where(
+                    _V.session_id == s.id,
+                    _V.number == par,
+                    sa.or_(_V.redo_child.is_(None), _V.redo_child != child),
+                )
+                .values(redo_child=child)
+            )
             if res.rowcount == 0:
                 break
             child = par
@@ -361,15 +427,34 @@ class Store:
         return self._version(conn, s.id, target)
 
     def _insert_version(self, conn, session_id: str, number: int, parent: int | None, r: Recipe, sha: str):
-        conn.execute(sa.insert(t_versions).values(
-            session_id=session_id, number=number, parent=parent, kind=VersionKind(r.kind).value,
-            prompt=r.prompt or "", prompt_sent=r.prompt_sent or "", negative_prompt=r.negative_prompt,
-            model_id=r.model_id, model_revision=r.model_revision, seed=r.seed, steps=r.steps,
-            guidance=r.guidance, image_guidance=r.image_guidance, width=r.width, height=r.height,
-            image_sha256=sha, elapsed_s=r.elapsed_s, created_at=utcnow()))  # fmt: skip
+        conn.execute(
+            sa.insert(t_versions).values(
+                session_id=session_id,
+                number=number,
+                parent=parent,
+                kind=VersionKind(r.kind).value,
+                prompt=r.prompt or "",
+                prompt_sent=r.prompt_sent or "",
+                negative_prompt=r.negative_prompt,
+                model_id=r.model_id,
+                model_revision=r.model_revision,
+                seed=r.seed,
+                steps=r.steps,
+                guidance=r.guidance,
+                image_guidance=r.image_guidance,
+                width=r.width,
+                height=r.height,
+                image_sha256=sha,
+                elapsed_s=r.elapsed_s,
+                created_at=utcnow(),
+            )
+        )
         if parent is not None:
-            conn.execute(sa.update(t_versions).where(_V.session_id == session_id, _V.number == parent)
-                         .values(redo_child=number))  # fmt: skip
+            conn.execute(
+                sa.update(t_versions)
+                .where(_V.session_id == session_id, _V.number == parent)
+                .values(redo_child=number)
+            )
 
     def _add_messages(self, conn, s, messages: Sequence[Message], current: int | None) -> None:
         """Insert `messages` as turn `s.last_turn`; version 0 means `current` (the new/moved-to head)."""
@@ -381,24 +466,52 @@ class Store:
             version = current if msg.version == 0 else msg.version
             if version is not None:
                 _check_number(version, s.last_number if current is None else max(s.last_number, current))
-            rows.append({"session_id": s.id, "turn": s.last_turn, "role": msg.role, "text": msg.text or "",
-                         "version": version, "decision": msg.decision.to_dict() if msg.decision else None,
-                         "created_at": now})  # fmt: skip
+            rows.append(
+                {
+                    "session_id": s.id,
+                    "turn": s.last_turn,
+                    "role": msg.role,
+                    "text": msg.text or "",
+                    "version": version,
+                    "decision": msg.decision.to_dict() if msg.decision else None,
+                    "created_at": now,
+                }
+            )
         conn.execute(sa.insert(t_messages), rows)
 
     def _version(self, conn: Connection, session_id: str, number: int) -> Version:
-        row = conn.execute(sa.select(*_VERSION_COLUMNS).where(_V.session_id == session_id,
-                                                              _V.number == number)).first()  # fmt: skip
+        row = conn.execute(
+            sa.select(*_VERSION_COLUMNS).where(_V.session_id == session_id, _V.number == number)
+        ).first()
         if row is None:
             raise NotFound(f"no version {number} in this session")
         return self._to_version(session_id, row)
 
     def _to_version(self, session_id: str, r) -> Version:
-        recipe = Recipe(VersionKind(r.kind), r.prompt, r.prompt_sent, r.negative_prompt, r.model_id,
-                        r.model_revision, r.seed, r.steps, r.guidance, r.image_guidance, r.width,
-                        r.height, r.elapsed_s)  # fmt: skip
-        return Version(session_id, r.number, r.parent, recipe, str(self.files.path_for(r.image_sha256)),
-                       r.image_sha256, r.created_at.isoformat())  # fmt: skip
+        recipe = Recipe(
+            VersionKind(r.kind),
+            r.prompt,
+            r.prompt_sent,
+            r.negative_prompt,
+            r.model_id,
+            r.model_revision,
+            r.seed,
+            r.steps,
+            r.guidance,
+            r.image_guidance,
+            r.width,
+            r.height,
+            r.elapsed_s,
+        )
+        return Version(
+            session_id,
+            r.number,
+            r.parent,
+            recipe,
+            str(self.files.path_for(r.image_sha256)),
+            r.image_sha256,
+            r.created_at.isoformat(),
+        )
 
 
 def _owner_is(owner: str | None):
@@ -415,12 +528,19 @@ def _check_number(number: Any, last: int) -> None:
 
 def _insert_session(conn: Connection, title: str, owner: str | None) -> SessionInfo:
     now = utcnow()
-    row = {"id": secrets.token_urlsafe(16), "title": (title or "").strip(), "owner": owner,
-           "created_at": now, "updated_at": now, "head": None}  # fmt: skip
+    row = {
+        "id": secrets.token_urlsafe(16),
+        "title": (title or "").strip(),
+        "owner": owner,
+        "created_at": now,
+        "updated_at": now,
+        "head": None,
+    }
     conn.execute(sa.insert(t_sessions).values(**row))
     return _session_info(row)
 
 
 def _session_info(r) -> SessionInfo:
-    return SessionInfo(r["id"], r["title"], r["owner"], r["created_at"].isoformat(),
-                       r["updated_at"].isoformat(), r["head"])  # fmt: skip
+    return SessionInfo(
+        r["id"], r["title"], r["owner"], r["created_at"].isoformat(), r["updated_at"].isoformat(), r["head"]
+    )
