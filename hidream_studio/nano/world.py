@@ -1,0 +1,396 @@
+"""The HiDream-Nano synthetic world: scenes, a renderer, prompts and edits in English and Chinese.
+
+A scene is a solid 128x128 background with one or two solid shapes (circle, square, triangle), each
+small or big, placed left/right/top/bottom/center, in one of eight exact colors. Everything here is
+plain Python + PIL (no torch) so the checker, tests and data generation stay cheap.
+
+Conventions the prompts rely on (and the checker measures):
+- a prompt that omits a size means "big"; one that omits a position means "center";
+- the two shapes of a scene have different kinds (so "the circle" is never ambiguous) and never
+  overlap (bounding boxes at least MARGIN pixels apart);
+- a shape is drawn so that its area centroid is exactly its anchor point, and small/big shapes have
+  about the same area whatever their kind (SMALL_AREA / BIG_AREA), so position and size are read back
+  from the centroid and the area alone.
+
+The held-out split is a fixed hash of the whole scene (HELDOUT_SEED): about 1 in 8 scenes is never
+used for training, so every evaluation prompt describes a combination the model has never seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass, replace
+
+from PIL import Image, ImageDraw
+
+SIZE = 128
+PALETTE: dict[str, tuple[int, int, int]] = {
+    "red": (220, 40, 40),
+    "green": (40, 180, 60),
+    "blue": (40, 80, 220),
+    "yellow": (240, 210, 40),
+    "orange": (245, 140, 30),
+    "purple": (140, 60, 190),
+    "white": (245, 245, 245),
+    "black": (20, 20, 20),
+}
+COLORS = tuple(PALETTE)
+KINDS = ("circle", "square", "triangle")
+SIZES = ("small", "big")
+POSITIONS = ("left", "right", "top", "bottom", "center")
+ANCHORS = {"left": (32, 64), "right": (96, 64), "top": (64, 32), "bottom": (64, 96), "center": (64, 64)}
+SMALL_AREA, BIG_AREA = 450.0, 1700.0
+MARGIN = 4
+HELDOUT_SEED = "hidream-nano-v1"
+HELDOUT_MOD = 8  # 1 in HELDOUT_MOD scenes is held out
+
+ZH_COLORS = {
+    "red": "红色", "green": "绿色", "blue": "蓝色", "yellow": "黄色",
+    "orange": "橙色", "purple": "紫色", "white": "白色", "black": "黑色",
+}
+ZH_KINDS = {"circle": "圆形", "square": "正方形", "triangle": "三角形"}
+ZH_SIZES = {"small": "小", "big": "大"}
+ZH_POS = {"left": "左边", "right": "右边", "top": "上面", "bottom": "下面", "center": "中间"}
+EN_AT = {"left": "on the left", "right": "on the right", "top": "at the top", "bottom": "at the bottom",
+         "center": "in the center"}
+EN_TO = {"left": "to the left", "right": "to the right", "top": "to the top", "bottom": "to the bottom",
+         "center": "to the center"}
+LANGS = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: str
+    color: str
+    size: str
+    position: str
+
+    def key(self) -> str:
+        return f"{self.size}-{self.color}-{self.kind}-{self.position}"
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A background color and 1-2 shapes; shapes are kept sorted so equal scenes compare equal."""
+
+    background: str
+    shapes: tuple[Shape, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "shapes", tuple(sorted(self.shapes, key=lambda s: POSITIONS.index(s.position))))
+
+    def key(self) -> str:
+        return self.background + "|" + "|".join(s.key() for s in self.shapes)
+
+    def shape_of_kind(self, kind: str) -> Shape | None:
+        return next((s for s in self.shapes if s.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One instruction edit: source scene, instruction, resulting scene and its description."""
+
+    op: str
+    lang: str
+    source: Scene
+    instruction: str
+    target: Scene
+    description: str
+
+
+# ------------------------------------------------------------------------------------------------
+# Geometry and rendering
+# ------------------------------------------------------------------------------------------------
+def _dims(kind: str, size: str) -> float:
+    """Circle radius, square half-side or triangle side length for the target area."""
+    area = SMALL_AREA if size == "small" else BIG_AREA
+    if kind == "circle":
+        return math.sqrt(area / math.pi)
+    if kind == "square":
+        return math.sqrt(area) / 2
+    return math.sqrt(area * 4 / math.sqrt(3))
+
+
+def shape_polygon(shape: Shape) -> list[tuple[float, float]] | None:
+    """Vertices of a square/triangle (None for a circle); the area centroid is the anchor."""
+    cx, cy = ANCHORS[shape.position]
+    d = _dims(shape.kind, shape.size)
+    if shape.kind == "square":
+        return [(cx - d, cy - d), (cx + d, cy - d), (cx + d, cy + d), (cx - d, cy + d)]
+    if shape.kind == "triangle":
+        h = d * math.sqrt(3) / 2  # apex up; centroid sits 2/3 of the height below the apex
+        return [(cx, cy - 2 * h / 3), (cx + d / 2, cy + h / 3), (cx - d / 2, cy + h / 3)]
+    return None
+
+
+def bbox(shape: Shape) -> tuple[float, float, float, float]:
+    cx, cy = ANCHORS[shape.position]
+    poly = shape_polygon(shape)
+    if poly is None:
+        r = _dims("circle", shape.size)
+        return (cx - r, cy - r, cx + r, cy + r)
+    xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def overlaps(a: Shape, b: Shape) -> bool:
+    ax0, ay0, ax1, ay1 = bbox(a)
+    bx0, by0, bx1, by1 = bbox(b)
+    return not (ax1 + MARGIN <= bx0 or bx1 + MARGIN <= ax0 or ay1 + MARGIN <= by0 or by1 + MARGIN <= ay0)
+
+
+def is_valid(scene: Scene) -> bool:
+    """The world's rules: 1-2 shapes, shape colors differ from the background, distinct kinds, no overlap."""
+    shapes = scene.shapes
+    if not 1 <= len(shapes) <= 2 or any(s.color == scene.background for s in shapes):
+        return False
+    if len(shapes) == 2:
+        a, b = shapes
+        if a.kind == b.kind or a.position == b.position or overlaps(a, b):
+            return False
+    return True
+
+
+def render(scene: Scene) -> Image.Image:
+    """Draw the scene without anti-aliasing: every pixel is exactly one palette color."""
+    image = Image.new("RGB", (SIZE, SIZE), PALETTE[scene.background])
+    draw = ImageDraw.Draw(image)
+    for shape in scene.shapes:
+        fill = PALETTE[shape.color]
+        poly = shape_polygon(shape)
+        if poly is None:
+            cx, cy = ANCHORS[shape.position]
+            r = _dims("circle", shape.size)
+            draw.ellipse((cx - r, cy - r, cx + r - 1, cy + r - 1), fill=fill)
+        else:
+            draw.polygon(poly, fill=fill)
+    return image
+
+
+# ------------------------------------------------------------------------------------------------
+# Sampling and the held-out split
+# ------------------------------------------------------------------------------------------------
+def is_heldout(scene: Scene) -> bool:
+    digest = hashlib.sha256(f"{HELDOUT_SEED}:{scene.key()}".encode()).digest()
+    return digest[0] % HELDOUT_MOD == 0
+
+
+def _random_shape(rng: random.Random, background: str, kinds=KINDS) -> Shape:
+    return Shape(rng.choice(kinds), rng.choice([c for c in COLORS if c != background]),
+                 rng.choice(SIZES), rng.choice(POSITIONS))
+
+
+def sample_scene(rng: random.Random, n_shapes: int | None = None, split: str | None = "train") -> Scene:
+    """A random valid scene. split 'train' / 'heldout' restricts to that side of the split; None = any."""
+    while True:
+        n = n_shapes or rng.choice((1, 2))
+        background = rng.choice(COLORS)
+        first = _random_shape(rng, background)
+        shapes = [first]
+        if n == 2:
+            shapes.append(_random_shape(rng, background, tuple(k for k in KINDS if k != first.kind)))
+        scene = Scene(background, tuple(shapes))
+        if is_valid(scene) and (split is None or is_heldout(scene) == (split == "heldout")):
+            return scene
+
+
+# ------------------------------------------------------------------------------------------------
+# Descriptions (prompts)
+# ------------------------------------------------------------------------------------------------
+def _en_shape(s: Shape, rng: random.Random, with_pos: bool = True) -> str:
+    # Omitting the size is allowed only for big shapes (the default).
+    size = "" if (s.size == "big" and rng.random() < 0.4) else s.size + " "
+    text = f"a {size}{s.color} {s.kind}"
+    if with_pos and not (s.position == "center" and rng.random() < 0.4):
+        at = "in the middle" if (s.position == "center" and rng.random() < 0.5) else EN_AT[s.position]
+        text += " " + at
+    return text
+
+
+def _zh_shape(s: Shape, rng: random.Random) -> str:
+    size = "" if (s.size == "big" and rng.random() < 0.4) else ZH_SIZES[s.size]
+    return f"一个{ZH_COLORS[s.color]}{size}{ZH_KINDS[s.kind]}"
+
+
+def describe(scene: Scene, lang: str = "en", rng: random.Random | None = None) -> str:
+    """A prompt for the scene, in one of several phrasings, that determines the scene exactly."""
+    rng = rng or random.Random(0)
+    bg = scene.background
+    if lang == "en":
+        parts = [_en_shape(s, rng) for s in scene.shapes]
+        body = " and ".join(parts)
+        form = rng.randrange(3)
+        if form == 0:
+            return f"{body} on a {bg} background"
+        if form == 1:
+            return f"{body}, {bg} background"
+        return f"a {bg} background with {body}"
+    zh_parts = []
+    for s in scene.shapes:
+        if s.position == "center" and rng.random() < 0.4:
+            zh_parts.append(_zh_shape(s, rng))  # no position said: center
+        else:
+            zh_parts.append(f"{ZH_POS[s.position]}{'有' if rng.random() < 0.5 else ''}{_zh_shape(s, rng)}")
+    body = "，".join(zh_parts)
+    form = rng.randrange(3)
+    if form == 0:
+        bare = len(zh_parts) == 1 and zh_parts[0].startswith("一个")
+        return f"{ZH_COLORS[bg]}背景上的{body}" if bare else f"{ZH_COLORS[bg]}背景上，{body}"
+    if form == 1:
+        return f"{ZH_COLORS[bg]}背景，{body}"
+    return f"{body}，{ZH_COLORS[bg]}背景"
+
+
+# ------------------------------------------------------------------------------------------------
+# Edits
+# ------------------------------------------------------------------------------------------------
+EDIT_OPS = ("recolor", "background", "kind", "move", "resize", "add", "remove")
+
+
+def _swap(scene: Scene, old: Shape, new: Shape | None) -> Scene:
+    shapes = [s for s in scene.shapes if s != old] + ([new] if new else [])
+    return Scene(scene.background, tuple(shapes))
+
+
+def _instruction(op: str, lang: str, rng: random.Random, old: Shape | None, new: Shape | None,
+                 color: str | None = None) -> str:
+    if lang == "en":
+        k = old.kind if old else ""
+        if op == "recolor":
+            return rng.choice([f"make the {k} {color}", f"change the color of the {k} to {color}",
+                               f"paint the {k} {color}", f"turn the {k} {color}"])
+        if op == "background":
+            return rng.choice([f"make the background {color}", f"change the background to {color}",
+                               f"set the background color to {color}"])
+        if op == "kind":
+            return rng.choice([f"turn the {k} into a {new.kind}", f"replace the {k} with a {new.kind}",
+                               f"change the {k} to a {new.kind}"])
+        if op == "move":
+            return rng.choice([f"move the {k} {EN_TO[new.position]}", f"put the {k} {EN_AT[new.position]}"])
+        if op == "resize":
+            if new.size == "big":
+                return rng.choice([f"make the {k} bigger", f"enlarge the {k}", f"make the {k} big"])
+            return rng.choice([f"make the {k} smaller", f"shrink the {k}", f"make the {k} small"])
+        if op == "add":
+            return rng.choice([f"add a {new.size} {new.color} {new.kind} {EN_AT[new.position]}",
+                               f"put a {new.size} {new.color} {new.kind} {EN_AT[new.position]}"])
+        return rng.choice([f"remove the {k}", f"delete the {k}", f"take away the {k}"])
+    k = ZH_KINDS[old.kind] if old else ""
+    c = ZH_COLORS[color] if color else ""
+    if op == "recolor":
+        return rng.choice([f"把{k}变成{c}", f"把{k}的颜色改成{c}", f"将{k}涂成{c}"])
+    if op == "background":
+        return rng.choice([f"把背景换成{c}", f"背景改成{c}", f"将背景变为{c}"])
+    if op == "kind":
+        k2 = ZH_KINDS[new.kind]
+        return rng.choice([f"把{k}换成{k2}", f"将{k}替换为{k2}", f"把{k}改成一个{k2}"])
+    if op == "move":
+        return rng.choice([f"把{k}移到{ZH_POS[new.position]}", f"将{k}移动到{ZH_POS[new.position]}"])
+    if op == "resize":
+        return rng.choice([f"把{k}变大", f"把{k}放大"]) if new.size == "big" else \
+            rng.choice([f"把{k}变小", f"把{k}缩小"])
+    if op == "add":
+        return rng.choice([f"在{ZH_POS[new.position]}加一个{ZH_COLORS[new.color]}{ZH_SIZES[new.size]}{ZH_KINDS[new.kind]}",
+                           f"在{ZH_POS[new.position]}添加一个{ZH_COLORS[new.color]}{ZH_SIZES[new.size]}{ZH_KINDS[new.kind]}"])
+    return rng.choice([f"去掉{k}", f"删除{k}", f"把{k}移除"])
+
+
+def _try_edit(op: str, source: Scene, lang: str, rng: random.Random) -> Edit | None:
+    bg = source.background
+    old = rng.choice(source.shapes)
+    new: Shape | None = None
+    color = None
+    target: Scene
+    if op == "recolor":
+        color = rng.choice([c for c in COLORS if c not in (bg, old.color)])
+        new = replace(old, color=color)
+        target = _swap(source, old, new)
+    elif op == "background":
+        color = rng.choice([c for c in COLORS if c != bg and all(s.color != c for s in source.shapes)])
+        target = Scene(color, source.shapes)
+    elif op == "kind":
+        others = {s.kind for s in source.shapes}
+        new = replace(old, kind=rng.choice([k for k in KINDS if k not in others]))
+        target = _swap(source, old, new)
+    elif op == "move":
+        new = replace(old, position=rng.choice([p for p in POSITIONS if p != old.position]))
+        target = _swap(source, old, new)
+    elif op == "resize":
+        new = replace(old, size="small" if old.size == "big" else "big")
+        target = _swap(source, old, new)
+    elif op == "add":
+        if len(source.shapes) != 1:
+            return None
+        new = _random_shape(rng, bg, tuple(k for k in KINDS if k != old.kind))
+        target = Scene(bg, source.shapes + (new,))
+        old = None
+    else:  # remove
+        if len(source.shapes) != 2:
+            return None
+        target = _swap(source, old, None)
+    if not is_valid(target) or target == source:
+        return None
+    instruction = _instruction(op, lang, rng, old, new, color)
+    return Edit(op, lang, source, instruction, target, describe(target, lang, rng))
+
+
+def sample_edit(rng: random.Random, lang: str | None = None, op: str | None = None,
+                split: str | None = "train") -> Edit:
+    """A random valid edit. For 'train' both scenes are training scenes; for 'heldout' the source is held out."""
+    while True:
+        the_op = op or rng.choice(EDIT_OPS)
+        n = 1 if the_op == "add" else 2 if the_op == "remove" else None
+        source = sample_scene(rng, n, split=None)
+        if split == "train" and is_heldout(source):
+            continue
+        if split == "heldout" and not is_heldout(source):
+            continue
+        edit = _try_edit(the_op, source, lang or rng.choice(LANGS), rng)
+        if edit is None or (split == "train" and is_heldout(edit.target)):
+            continue
+        return edit
+
+
+def edit_prompt(instruction: str, description: str) -> str:
+    """The E1-Full prompt format (the engines' editing pipeline builds the same string)."""
+    return f"Editing Instruction: {instruction}. Target Image Description: {description}"
+
+
+_TEMPLATE_TEXT = (
+    "a on the background with and in middle center left right top bottom at make change color of to paint "
+    "turn set into replace move put bigger enlarge big smaller shrink small add remove delete take away "
+    "editing instruction target image description , . : "
+    "背景上的，一个有把变成颜色改成将涂成换成变为替换为移到移动到变大放大变小缩小在加添去掉删除移除"
+)
+
+
+def vocabulary() -> list[str]:
+    """Every word (English) and character (Chinese) the prompts and edit prompts can contain."""
+    texts = [_TEMPLATE_TEXT]
+    texts += list(COLORS) + list(KINDS) + list(SIZES) + list(POSITIONS)
+    texts += list(ZH_COLORS.values()) + list(ZH_KINDS.values()) + list(ZH_SIZES.values()) + list(ZH_POS.values())
+    return sorted({token for text in texts for token in tokenize_words(text)})
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Lower-case words, punctuation as tokens, and every CJK character on its own."""
+    out: list[str] = []
+    word = ""
+    for ch in text.lower():
+        if ch.isalnum() and not _is_cjk(ch):
+            word += ch
+            continue
+        if word:
+            out.append(word)
+            word = ""
+        if not ch.isspace():
+            out.append(ch)
+    if word:
+        out.append(word)
+    return out
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
