@@ -199,10 +199,14 @@ def sample_scene(rng: random.Random, n_shapes: int | None = None, split: str | N
 # ------------------------------------------------------------------------------------------------
 # Descriptions (prompts)
 # ------------------------------------------------------------------------------------------------
+def _a(words: str) -> str:
+    return ("an " if words[0] in "aeiou" else "a ") + words
+
+
 def _en_shape(s: Shape, rng: random.Random, with_pos: bool = True) -> str:
     # Omitting the size is allowed only for big shapes (the default).
     size = "" if (s.size == "big" and rng.random() < 0.4) else s.size + " "
-    text = f"a {size}{s.color} {s.kind}"
+    text = _a(f"{size}{s.color} {s.kind}")
     if with_pos and not (s.position == "center" and rng.random() < 0.4):
         at = "in the middle" if (s.position == "center" and rng.random() < 0.5) else EN_AT[s.position]
         text += " " + at
@@ -223,10 +227,10 @@ def describe(scene: Scene, lang: str = "en", rng: random.Random | None = None) -
         body = " and ".join(parts)
         form = rng.randrange(3)
         if form == 0:
-            return f"{body} on a {bg} background"
+            return f"{body} on {_a(bg)} background"
         if form == 1:
             return f"{body}, {bg} background"
-        return f"a {bg} background with {body}"
+        return f"{_a(bg)} background with {body}"
     zh_parts = []
     for s in scene.shapes:
         if s.position == "center" and rng.random() < 0.4:
@@ -359,7 +363,7 @@ def edit_prompt(instruction: str, description: str) -> str:
 
 
 _TEMPLATE_TEXT = (
-    "a on the background with and in middle center left right top bottom at make change color of to paint "
+    "a an on the background with and in middle center left right top bottom at make change color of to paint "
     "turn set into replace move put bigger enlarge big smaller shrink small add remove delete take away "
     "editing instruction target image description , . : "
     "背景上的，一个有把变成颜色改成将涂成换成变为替换为移到移动到变大放大变小缩小在加添去掉删除移除"

@@ -98,5 +98,5 @@ def test_vocabulary_covers_every_token_of_fresh_prompts():
     rng = random.Random(99)
     for _ in range(200):
         e = world.sample_edit(rng, split=None)
-        text = world.edit_prompt(e.instruction, e.description) + world.describe(e.source, e.lang, rng)
+        text = world.edit_prompt(e.instruction, e.description) + " " + world.describe(e.source, e.lang, rng)
         assert set(world.tokenize_words(text)) <= vocab
