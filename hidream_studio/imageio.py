@@ -1,0 +1,119 @@
+"""Open and sanitize user images with PIL only (no torch: the studio uses this for uploads too).
+
+Any mode (RGBA, LA, P, CMYK, I;16, I, F, L, 1) becomes RGB; transparency is flattened on white;
+EXIF orientation is applied; very small images are upscaled and very large ones downscaled
+within limits; decompression bombs and non-images are refused with domain.InvalidImage.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .domain import InvalidImage
+
+MIN_SIDE = 64  # smaller images are upscaled (nearest multiple kept simple: aspect preserved)
+MAX_SIDE = 2048  # larger images are downscaled
+MAX_PIXELS = 64_000_000  # refuse to even decode more than this (PIL's bomb check uses it too)
+MAX_ASPECT = 8.0
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def open_image(source: Any) -> Image.Image:
+    """Open a path, bytes, file object or PIL image and return a sanitized RGB image."""
+    if isinstance(source, Image.Image):
+        return sanitize(source)
+    try:
+        if isinstance(source, (bytes, bytearray)):
+            if len(source) > MAX_FILE_BYTES:
+                raise InvalidImage(f"the file is too large ({len(source) // 2**20} MB, at most {MAX_FILE_BYTES // 2**20} MB)")
+            fp: Any = io.BytesIO(source)
+        elif isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            if not path.is_file():
+                raise InvalidImage(f"no such image file: {path}")
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise InvalidImage(f"{path.name} is too large (at most {MAX_FILE_BYTES // 2**20} MB)")
+            fp = path
+        else:
+            fp = source
+        return _decode(fp)
+    except InvalidImage:
+        raise
+    except OSError as exc:  # truncated or corrupt data
+        raise InvalidImage(f"the image could not be decoded ({exc})") from None
+
+
+def _decode(fp: Any) -> Image.Image:
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                img = Image.open(fp)
+                _check_dimensions(img.size)
+                img.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise InvalidImage("the image is too large to decode safely (a decompression bomb?)") from None
+            except UnidentifiedImageError:
+                raise InvalidImage("the file is not an image PIL can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    return sanitize(img)
+
+
+def _check_dimensions(size: tuple[int, int]) -> None:
+    w, h = size
+    if w < 1 or h < 1:
+        raise InvalidImage("the image has no pixels")
+    if w * h > MAX_PIXELS:
+        raise InvalidImage(f"the image is {w}x{h}: too large to decode safely (a decompression bomb?)")
+    if max(w, h) / min(w, h) > MAX_ASPECT:
+        raise InvalidImage(f"the image is {w}x{h}: too elongated (at most {MAX_ASPECT:.0f}:1)")
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Convert any PIL mode to RGB; alpha is composited over white."""
+    if img.mode == "RGB":
+        return img
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        # 16-bit / 32-bit grey: scale the real range to 0..255 instead of clipping at 255.
+        img = img if img.mode == "F" else img.convert("I")
+        lo, hi = img.getextrema()
+        if lo < 0 or hi > 255:  # a real 16/32-bit range: stretch it linearly (PIL evaluates this in C)
+            gain = 255.0 / ((hi - lo) or 1)
+            img = img.point(lambda v: v * gain - lo * gain)
+        img = img.convert("L")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def sanitize(img: Image.Image, min_side: int = MIN_SIDE, max_side: int = MAX_SIDE) -> Image.Image:
+    """RGB, upright (EXIF), sides within [min_side, max_side] keeping the aspect ratio."""
+    _check_dimensions(img.size)
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - broken EXIF must not make a good image unusable
+        pass
+    img = to_rgb(img)
+    w, h = img.size
+    scale = 1.0
+    if max(w, h) > max_side:
+        scale = max_side / max(w, h)
+    elif min(w, h) < min_side:
+        scale = min(min_side / min(w, h), max_side / max(w, h))
+    if scale != 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        img = img.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    return img
