@@ -39,9 +39,17 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+NANO_ASSETS = Path(__file__).resolve().parent.parent / "assets" / "nano"
+
+
 def default_model_name() -> str:
-    """The model used when none is named: real HiDream on a GPU, the offline nano model elsewhere."""
-    return "i1-fast" if cuda_available() else "nano"
+    """The model used when none is named: real HiDream on a GPU, the offline nano model elsewhere.
+
+    Falls back to `tiny` (random weights, built on first use) in a checkout without nano weights.
+    """
+    if cuda_available():
+        return "i1-fast"
+    return "nano" if (NANO_ASSETS / "hidream_studio.json").exists() else "tiny"
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,7 @@ class Studio:
         result = self._run_edit(decision.text, uploaded, turn.settings, on_step, cancel)
         quiet = Turn(session.id, "", owner=turn.owner)
         edited = self._store_result(quiet, session, edit, result, VersionKind.EDIT, source=uploaded.number)
+        edited.decision = decision  # the turn was an upload (that also edited)
         edited.created.insert(0, uploaded)
         edited.reply = f"{reply}\n{edited.reply}"
         return edited

@@ -84,9 +84,9 @@ class Handlers:
     def _open(self, state) -> Identity:
         """The browser's session, or a new one when it has none (or it was deleted)."""
         ident = Identity.from_state(state, self.public)
-        if ident.session:
+        if ident.session:  # an id, or (API callers) a session's name
             try:
-                self.studio.store.get_session(ident.session, owner=ident.owner)
+                ident.session = self.studio.store.get_session(ident.session, owner=ident.owner).id
                 return ident
             except NotFound:
                 pass

@@ -1,0 +1,112 @@
+"""A real browser (Debian's chromium driven by Playwright) against a launched studio.
+
+Type a prompt, see an image, edit, undo and see the canvas change back, select an older version,
+reload the page and find the session again. Saves a screenshot for the README (assets/screenshot.png)
+when HIDREAM_SCREENSHOT=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TIMEOUT_MS = 90_000
+SCREENSHOT = Path(__file__).resolve().parents[2] / "assets" / "screenshot.png"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def url(studio, studio_settings):
+    from hidream_studio.ui import build_demo, launch_kwargs
+
+    settings = studio_settings.with_(port=free_port())
+    demo = build_demo(studio, settings)
+    _, url, _ = demo.launch(**(launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}))
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def canvas_src(page) -> str:
+    return page.locator("#canvas img").first.get_attribute("src") or ""
+
+
+def send(page, text: str) -> None:
+    box = page.locator("#chat-input textarea").first
+    box.fill(text)
+    box.press("Enter")
+
+
+def wait_versions(page, count: int) -> None:
+    page.wait_for_function(
+        f"document.querySelectorAll('#versions .thumbnail-item, #versions button.thumbnail-item').length >= {count}",
+        timeout=TIMEOUT_MS,
+    )
+
+
+def head_number(studio) -> int | None:
+    sessions = studio.sessions()
+    return sessions[0].head if sessions else None
+
+
+def test_chat_edit_undo_select_reload(browser, url, studio):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url, wait_until="load")
+    page.locator("#chat-input textarea").first.wait_for()
+
+    send(page, "a red circle on a blue background")
+    wait_versions(page, 1)
+    page.wait_for_function("document.querySelector('#canvas img') !== null")
+    first = canvas_src(page)
+
+    send(page, "make the circle green")
+    wait_versions(page, 2)
+    page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {first!r}")
+    edited = canvas_src(page)
+    assert "Edited v1 with E1" in page.locator("#chat").inner_text()
+
+    page.locator("#undo").click()
+    page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {edited!r}")
+    assert canvas_src(page) == first
+
+    # Select v2 in the versions gallery: it is checked out again.
+    page.locator("#versions .thumbnail-item").nth(1).click()
+    page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') === {edited!r}")
+
+    if os.environ.get("HIDREAM_SCREENSHOT") == "1":
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Reload: the same session comes back (BrowserState), with both versions and v2 on the canvas.
+    page.reload(wait_until="load")
+    wait_versions(page, 2)
+    page.wait_for_function(f"document.querySelector('#canvas img') && document.querySelector('#canvas img').getAttribute('src') === {edited!r}")
+    assert "make the circle green" in page.locator("#chat").inner_text()
+    context.close()

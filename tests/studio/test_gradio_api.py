@@ -1,0 +1,77 @@
+"""gradio_client against a really launched server: the API a script or another app would use."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from hidream_studio.ui import build_demo, launch_kwargs
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(studio, studio_settings):
+    settings = studio_settings.with_(port=free_port())
+    demo = build_demo(studio, settings)
+    kwargs = launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}
+    _, url, _ = demo.launch(**kwargs)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def send(client, state, text, files=()):
+    message = {"text": text, "files": [handle_file(f) for f in files]}
+    # steps, guidance, image guidance, seed, size: 2 fast steps, defaults otherwise
+    out = client.predict(message, state, 2, None, None, 5, None, api_name="/send")
+    _, chat, canvas, versions, tree, _sessions, progress, state = out
+    return chat, canvas, versions, tree, progress, state
+
+
+def test_generate_edit_undo_over_the_api(client, studio):
+    chat, canvas, versions, tree, _, state = send(client, {"session": None}, "a red circle on a blue background")
+    session = state["session"]
+    assert canvas and len(versions) == 1
+    assert studio.store.head(session).number == 1
+    chat, canvas2, versions, tree, _, state = send(client, state, "make the circle green")
+    assert len(versions) == 2 and studio.store.head(session).number == 2
+    assert "Edited v1 with E1" in str(chat)
+    out = client.predict(state, api_name="/undo")
+    assert studio.store.head(session).number == 1
+    assert "current" in out[3] and "v1" in out[3]
+    # The canvas shown after undo is v1's image again (same content, same file name).
+    with Image.open(out[1]) as shown, Image.open(studio.store.get_version(session, 1).image_path) as v1:
+        assert shown.tobytes() == v1.convert(shown.mode).tobytes()
+
+
+def test_user_mistake_is_a_readable_error(client):
+    with pytest.raises(Exception, match="Type a message or attach an image"):
+        send(client, {"session": None}, "   ")
+
+
+def test_upload_over_the_api(client, studio, tmp_path):
+    path = tmp_path / "upload.png"
+    Image.new("RGB", (64, 48), (10, 200, 10)).save(path)
+    _, canvas, versions, _, _, state = send(client, {"session": None}, "", files=[path])
+    head = studio.store.head(state["session"])
+    assert head.recipe.kind.value == "upload" and head.parent is None and len(versions) == 1
+
+
+def test_session_by_name_and_new_session(client, studio):
+    named, _ = studio.store.ensure_session("api-named")
+    _, _, _, _, _, state = send(client, {"session": "api-named"}, "a yellow square")
+    assert state["session"] == named.id
+    out = client.predict(state, api_name="/new_session")
+    assert out[-1]["session"] != named.id

@@ -1,0 +1,160 @@
+"""The studio service end to end on the tiny checkpoints: real SQLite file, real diffusers pipelines."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PIL import Image
+
+from hidream_studio.bootstrap import build_studio
+from hidream_studio.domain import Cancelled, InvalidImage, NotFound, Route, UserError, VersionKind
+from hidream_studio.studio import GenSettings, Turn
+
+FAST = GenSettings(steps=2, seed=7)
+
+
+def say(studio, session, text, **kw):
+    kw.setdefault("settings", FAST)
+    return studio.handle(Turn(session.id, text, **kw))
+
+
+def numbers(studio, session):
+    return [(v.number, v.parent) for v in studio.store.versions(session.id)]
+
+
+def test_generate_edit_undo_redo(studio, session):
+    made = say(studio, session, "a red circle on a blue background")
+    assert made.decision.route is Route.GENERATE
+    assert (made.head.number, made.head.parent) == (1, None)
+    assert made.head.recipe.kind is VersionKind.GENERATE and made.head.recipe.seed == 7
+    edited = say(studio, session, "make the circle green")
+    assert edited.decision.route is Route.EDIT
+    assert (edited.head.number, edited.head.parent) == (2, 1)
+    assert edited.reply.startswith("Edited v1 with E1")
+    assert say(studio, session, "undo").head.number == 1
+    assert studio.store.head(session.id).number == 1
+    assert say(studio, session, "redo").head.number == 2
+    # Nothing was deleted by undo, and the transcript has every turn with its decision.
+    assert numbers(studio, session) == [(1, None), (2, 1)]
+    routes = [m.decision.route for m in studio.store.messages(session.id) if m.role == "assistant"]
+    assert routes == [Route.GENERATE, Route.EDIT, Route.UNDO, Route.REDO]
+
+
+def test_checkout_then_new_turn_branches(studio, session):
+    say(studio, session, "a red circle on a blue background")
+    say(studio, session, "make the circle green")
+    moved = say(studio, session, "go back to version 1")
+    assert moved.decision.route is Route.CHECKOUT and moved.head.number == 1
+    branch = say(studio, session, "make the background yellow")
+    assert (branch.head.number, branch.head.parent) == (3, 1)
+    assert numbers(studio, session) == [(1, None), (2, 1), (3, 1)]
+
+
+def test_checkout_unknown_version_changes_nothing(studio, session):
+    say(studio, session, "a red circle")
+    before = (numbers(studio, session), len(studio.store.messages(session.id)))
+    with pytest.raises(NotFound):
+        say(studio, session, "go back to version 9")
+    assert (numbers(studio, session), len(studio.store.messages(session.id))) == before
+
+
+def test_variation_is_a_new_seed_of_the_same_request(studio, session):
+    first = say(studio, session, "a small green square on the left", settings=GenSettings(steps=2, seed=1))
+    again = say(studio, session, "another one", settings=GenSettings(steps=2))
+    assert again.decision.route is Route.VARIATION
+    assert again.head.recipe.kind is VersionKind.VARIATION
+    assert again.head.recipe.prompt == first.head.recipe.prompt
+    assert again.head.recipe.seed != first.head.recipe.seed
+    assert again.head.parent == first.head.number
+
+
+def test_upload_then_instruction_in_the_same_turn(studio, session, tmp_path):
+    path = tmp_path / "photo.png"
+    Image.new("RGBA", (40, 30), (200, 10, 10, 128)).save(path)
+    result = say(studio, session, "make it blue", attachment=str(path))
+    upload, edit = result.created
+    assert upload.recipe.kind is VersionKind.UPLOAD and upload.parent is None
+    assert edit.recipe.kind is VersionKind.EDIT and edit.parent == upload.number
+    assert result.head.number == edit.number
+    with Image.open(edit.image_path) as image:  # output keeps the source's aspect ratio
+        assert abs(image.width / image.height - 40 / 30) < 0.15
+
+
+def test_bad_upload_changes_nothing(studio, session, tmp_path):
+    bad = tmp_path / "not-an-image.png"
+    bad.write_bytes(b"this is text")
+    with pytest.raises(InvalidImage):
+        say(studio, session, "", attachment=str(bad))
+    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+
+
+def test_chat_turn_runs_no_model(studio, session):
+    result = say(studio, session, "hello, what can you do?")
+    assert result.decision.route is Route.CHAT and result.head is None and "undo" in result.reply
+    assert numbers(studio, session) == []
+    assert "撤销" in say(studio, session, "你好").reply
+
+
+def test_empty_message_is_refused(studio, session):
+    with pytest.raises(UserError):
+        say(studio, session, "   ")
+
+
+def test_cancel_stops_and_stores_nothing(studio, session):
+    def stop_at_first_step(progress):
+        studio.cancel(session.id)
+
+    with pytest.raises(Cancelled):
+        studio.handle(Turn(session.id, "a red circle", settings=GenSettings(steps=8)), on_step=stop_at_first_step)
+    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+    # The device is free again: the next turn runs.
+    assert say(studio, session, "a red circle").head.number == 1
+
+
+def test_flip_last_turn_reruns_it_the_other_way(studio, session):
+    say(studio, session, "a red circle on a blue background")
+    say(studio, session, "a green square")  # routed as a new image although a canvas exists
+    flipped = studio.flip_last(session.id)
+    assert flipped.decision.route is Route.EDIT
+    assert (flipped.head.number, flipped.head.parent) == (3, 1)  # a sibling of v2, made from v1
+
+
+def test_sessions_are_isolated_by_owner(studio):
+    mine = studio.new_session(owner="alice")
+    say(studio, mine, "a red circle", owner="alice")
+    with pytest.raises(NotFound):
+        studio.view(mine.id, owner="bob")
+    assert all(s.id != mine.id for s in studio.sessions(owner="bob"))
+
+
+def test_state_survives_a_restart(studio, studio_settings, session):
+    say(studio, session, "a red circle")
+    say(studio, session, "make the circle green")
+    say(studio, session, "undo")
+    reopened = build_studio(studio_settings)
+    try:
+        view = reopened.view(session.id)
+        assert view.head.number == 1 and [v.number for v in view.versions] == [1, 2]
+        assert reopened.redo(session.id).head.number == 2
+    finally:
+        reopened.store.close()
+
+
+def test_concurrent_turns_in_two_sessions(studio):
+    sessions = [studio.new_session() for _ in range(2)]
+    errors = []
+
+    def run(session):
+        try:
+            say(studio, session, "a blue triangle")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [numbers(studio, s) for s in sessions] == [[(1, None)], [(1, None)]]
