@@ -106,19 +106,13 @@ def check_number(number: Any, last: int) -> None:
 
 # ---------------------------------------------------------------------------------- the tree
 def insert_version(conn: Connection, session_id: str, number: int, parent: int | None, r: Recipe, sha: str):
-    """Insert version `number`, make it the head, and the parent's redo target."""
+    """Insert version `number` and make it the head (the caller re-points the redo path)."""
     conn.execute(sa.insert(t_versions).values(
         session_id=session_id, number=number, parent=parent, kind=VersionKind(r.kind).value,
         prompt=r.prompt or "", prompt_sent=r.prompt_sent or "", negative_prompt=r.negative_prompt,
         model_id=r.model_id, model_revision=r.model_revision, seed=r.seed, steps=r.steps,
         guidance=r.guidance, image_guidance=r.image_guidance, width=r.width, height=r.height,
         image_sha256=sha, elapsed_s=r.elapsed_s, created_at=utcnow()))  # fmt: skip
-    if parent is not None:
-        conn.execute(
-            sa.update(t_versions)
-            .where(_V.session_id == session_id, _V.number == parent)
-            .values(redo_child=number)
-        )
     conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(head=number, last_number=number))
 
 
@@ -131,23 +125,42 @@ def redo_child_of(conn: Connection, session_id: str, number: int) -> int | None:
 
 
 def move_head(conn: Connection, session_id: str, target: int) -> None:
-    """Set head to `target` and point each ancestor's redo_child along the path to it.
-
-    Invariant: the redo pointers from the root already lead to the old head, so the walk up
-    stops at the first ancestor that points the right way (usually at once).
-    """
+    """Set head to `target`; the caller keeps the redo pointers right (see `point_path_at`)."""
     conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(head=target))
-    child = target
-    while (par := parent_of(conn, session_id, child)) is not None:
-        res = conn.execute(
-            sa.update(t_versions)
-            .where(_V.session_id == session_id, _V.number == par)
-            .where(sa.or_(_V.redo_child.is_(None), _V.redo_child != child))
-            .values(redo_child=child)
+
+
+def set_redo_child(conn: Connection, session_id: str, number: int, child: int) -> None:
+    conn.execute(
+        sa.update(t_versions).where(_V.session_id == session_id, _V.number == number).values(redo_child=child)
+    )
+
+
+def point_path_at(conn: Connection, session_id: str, target: int) -> None:
+    """Make every ancestor's redo_child point along the path from the root down to `target`.
+
+    Invariant kept by every head move: the redo pointers of the head's ancestors lead to the
+    head. Undo (to an ancestor) and redo (along a pointer) keep it for free; checkout and a new
+    version under an explicit parent re-point the path: one recursive read of the ancestors,
+    then an update of only those that point elsewhere (usually none or one).
+    """
+    anc = (
+        sa.select(_V.number, _V.parent, _V.redo_child)
+        .where(_V.session_id == session_id, _V.number == target)
+        .cte("ancestors", recursive=True)
+    )
+    up = t_versions.alias("up")
+    anc = anc.union_all(
+        sa.select(up.c.number, up.c.parent, up.c.redo_child).where(
+            up.c.session_id == session_id, up.c.number == anc.c.parent
         )
-        if res.rowcount == 0:
-            break
-        child = par
+    )
+    path = conn.execute(sa.select(anc.c.number, anc.c.parent, anc.c.redo_child)).all()
+    redo_of = {number: redo for number, _, redo in path}
+    stale = [
+        (parent, number) for number, parent, _ in path if parent is not None and redo_of[parent] != number
+    ]
+    for parent, child in stale:
+        set_redo_child(conn, session_id, parent, child)
 
 
 def fetch_version(conn: Connection, session_id: str, number: int, path_for: PathFor) -> Version:

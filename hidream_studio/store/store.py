@@ -168,6 +168,10 @@ class Store:
                     if (number, par) != predicted:
                         sha = self._write_png(image, recipe, session_id, number, par)
                     q.insert_version(conn, session_id, number, par, recipe, sha)
+                    if par is not None and par == s.head:
+                        q.set_redo_child(conn, session_id, par, number)  # the usual case: O(1)
+                    elif par is not None:
+                        q.point_path_at(conn, session_id, number)
                 q.add_messages(conn, s, messages, number)
                 return q.fetch_version(conn, session_id, number, self.files.path_for) if number else None
 
@@ -178,6 +182,8 @@ class Store:
         with self._tx(write=True) as conn:
             s = q.lock_session(conn, session_id, owner)
             target = q.parent_of(conn, session_id, s.head) if s.head is not None else None
+            if target is not None:  # remember the child we came from (kept anyway by the invariant)
+                q.set_redo_child(conn, session_id, target, s.head)
             return self._move(conn, s, target, messages)
 
     def redo(
@@ -196,6 +202,7 @@ class Store:
         with self._tx(write=True) as conn:
             s = q.lock_session(conn, session_id, owner)
             q.check_number(number, s.last_number)
+            q.point_path_at(conn, session_id, number)
             return self._move(conn, s, number, messages)
 
     # ------------------------------------------------------------------ reading
