@@ -1,0 +1,318 @@
+"""The router's words, English and Chinese, as compiled regular expressions.
+
+Everything is matched against NFKC-normalised text (full-width "？，：" become "?,:"), case-
+insensitively. Whole-message patterns (undo, redo, variation, checkout) end in `$` on purpose: "redo"
+is an undo-stack command, "redo the background in blue" is an edit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .numbers import EN_CARDINAL, EN_ORDINAL, ZH_NUMBER
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _alt(words) -> str:
+    """Alternation with the longest words first, so "thank you" wins over "thank"."""
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+# Punctuation and filler around the content.
+PUNCT = " \t\n.,!?;:~…。，、！？；：～·\"'“”‘’()（）[]【】<>《》-–—"
+END_PUNCT = ".!?;~…。！？；～,，、 \t\n"
+
+# -------------------------------------------------------------------------------------------
+# Interjections: greetings, thanks, praise, yes/no. Alone they make a chat turn; before a
+# request they are dropped ("thanks! now make it blue" -> "make it blue").
+# -------------------------------------------------------------------------------------------
+_EN_GREETING = ["hi", "hello", "hey", "hiya", "yo", "howdy", "greetings", "good morning", "good afternoon",
+                "good evening", "good night", "bye", "goodbye", "see you", "hi there", "hello there", "hey there"]  # fmt: skip
+_EN_THANKS = [
+    "thanks",
+    "thank you",
+    "thx",
+    "ty",
+    "cheers",
+    "thanks a lot",
+    "thank you so much",
+    "many thanks",
+]
+_EN_PRAISE = ["great", "nice", "cool", "awesome", "perfect", "wow", "amazing", "lovely", "beautiful", "excellent",
+              "love it", "i love it", "looks good", "looks great", "good job", "well done", "good", "fantastic",
+              "wonderful", "neat", "sweet", "brilliant", "lol", "haha", "so cute", "so good", "so nice", "so pretty",
+              "so beautiful", "so cool", "you are great", "you're great", "you are awesome", "you're awesome",
+              "you are the best", "you're the best", "very nice", "very good", "really nice", "have a nice day", "have a good day"]  # fmt: skip
+_EN_ACK = [
+    "ok",
+    "okay",
+    "k",
+    "alright",
+    "all right",
+    "yes",
+    "yeah",
+    "yep",
+    "sure",
+    "no",
+    "nope",
+    "hmm",
+    "oh",
+    "well",
+]
+# These may be followed by a request without punctuation ("ok make it blue"); the others need
+# punctuation or the end, because "nice sunset" and "no hat" are content.
+_EN_LOOSE = ["hi", "hey", "ok", "okay", "thanks", "thank you", "alright", "oh", "hmm"]
+
+_ZH_GREETING = [
+    "你好",
+    "您好",
+    "你好吗",
+    "嗨",
+    "哈喽",
+    "哈啰",
+    "早上好",
+    "下午好",
+    "晚上好",
+    "早安",
+    "晚安",
+    "再见",
+    "拜拜",
+    "在吗",
+]
+_ZH_THANKS = ["谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "非常感谢", "辛苦了"]
+_ZH_PRAISE = ["太棒了", "真棒", "很棒", "棒", "很好", "不错", "真不错", "漂亮", "好看", "真好看", "厉害", "完美",
+              "哇", "哈哈", "酷", "喜欢", "我喜欢"]  # fmt: skip
+_ZH_ACK = ["好的", "好", "嗯", "嗯嗯", "行", "可以", "对", "是的", "没问题", "ok"]
+# Chinese has no spaces: these may run straight into a request ("谢谢把背景换成黄色"); the others
+# need punctuation or the end, because "好看的猫" is a prompt.
+_ZH_TIGHT = ["你好", "您好", "哈喽", "谢谢", "谢谢你", "谢谢您", "多谢", "非常感谢", "太棒了"]
+
+INTERJECTION_KIND = {
+    **{w: "greeting" for w in _EN_GREETING + _ZH_GREETING},
+    **{w: "thanks" for w in _EN_THANKS + _ZH_THANKS},
+    **{w: "feedback" for w in _EN_PRAISE + _ZH_PRAISE},
+    **{w: "acknowledgement" for w in _EN_ACK + _ZH_ACK},
+}
+_SEP = r"[\s.,!?;:~…。，、！？；：～]"
+INTERJECTION_EN_LOOSE = _rx(
+    rf"^({_alt(_EN_LOOSE)})(?:\s+(?:there|again|everyone|all|so much|a lot))?(?:{_SEP}+|$)"
+)
+INTERJECTION_EN = _rx(
+    rf"^({_alt(_EN_GREETING + _EN_THANKS + _EN_PRAISE + _EN_ACK)})(?:\s+(?:there|again|everyone|all))?(?:{_SEP}*$|{_SEP}*[,.!?;…~]{_SEP}*)"
+)
+INTERJECTION_ZH = _rx(
+    rf"^(?:({_alt(_ZH_TIGHT)}){_SEP}*|({_alt(_ZH_GREETING + _ZH_THANKS + _ZH_PRAISE + _ZH_ACK)})(?:{_SEP}+|$))"
+)
+
+# -------------------------------------------------------------------------------------------
+# Help and questions: answered in text.
+# -------------------------------------------------------------------------------------------
+HELP = _rx(
+    r"^(?:help|help me|help\s*please|\?+|what can you do|what do you do|what are you|who are you|"
+    r"how does (?:this|it) work|how do i use (?:this|it|you)|how (?:do|does) this work|what is this|"
+    r"what's this|commands|usage|instructions|can you help(?: me)?|what can i do|what can i say|"
+    r"帮助|帮帮我|救命|使用说明|说明|怎么用|如何使用|怎么使用|你能做什么|你会做什么|你会什么|你可以做什么|"
+    r"你是谁|你是什么|这是什么|能做什么|有什么功能|功能)[\s?？。.!！]*$"
+)
+# A wh-word and an auxiliary is a question even without "?": "how do i undo".
+EN_WH_QUESTION = _rx(
+    r"^(?:what|how|why|who|where|when|which)\s+(?:is|are|am|do|does|did|can|could|should|would|will|was|"
+    r"were|has|have|happens|happened)\b"
+)
+# With a "?" more starts count; "how about a dog?" and "what if ..." are suggestions, not questions.
+EN_QUESTION_START = _rx(
+    r"^(?:what|what's|whats|how|how's|why|who|whom|whose|where|when|which|is|are|am|was|were|do|does|did|"
+    r"have you|has|should i|shall i)\b(?!\s+(?:about|if)\b)"
+)
+# Exclamations that start like questions: "what a sunset!", "how beautiful".
+EN_EXCLAMATION = _rx(r"^(?:what an?\b|how (?:beautiful|cute|nice|lovely|pretty|cool|amazing|great)\b)")
+ZH_QUESTION = _rx(
+    r"(?:什么|怎么|怎样|如何|为什么|为啥|谁|哪|多少|几个|几张|是不是|有没有|是否)|[吗呢]\s*[?？]?\s*$|[?？]\s*$"
+)
+# A Chinese question that names one of these is a request ("能帮我画一只猫吗？"), not small talk.
+ZH_REQUEST_HINT = _rx(
+    r"画|生成|换|改|变|加|删|去掉|去除|移除|涂|染|调|放大|缩小|旋转|翻转|撤|回到|再来|重做|恢复|创作|来一张|做一张"
+)
+
+# -------------------------------------------------------------------------------------------
+# Politeness and framing dropped from the front and the end of a request.
+# -------------------------------------------------------------------------------------------
+EN_POLITE_PREFIX = _rx(
+    r"^(?:please|pls|plz|kindly|(?:can|could|would|will)\s+(?:you|u)(?:\s+please)?(?:\s+kindly)?|"
+    r"would you mind|(?:i\s+)?(?:want|wanna|need|'d like|would like|'d love|would love)\s+(?:you\s+)?to|"
+    r"i\s*(?:want|wanna|need|'d like|would like|'d love|would love|wish)|i\s+need\s+you\s+to|"
+    r"let's|lets|let me see|let me have|go ahead and|now|then|and|also|just|so|maybe|perhaps|"
+    r"how about|what about)\b[\s,:]*"
+)
+EN_POLITE_SUFFIX = _rx(
+    r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|for me|now|if you can|if possible|lol))+$"
+)
+ZH_POLITE_PREFIX = _rx(
+    r"^(?:请你?|麻烦你?|帮忙|帮我|替我|给我|我想要|我想|我要|我希望|希望|想要|现在|然后|接着|那就|那么|"
+    r"(?:你)?(?:能不能|可不可以|能否|可以|能)(?:帮我|给我)?(?=帮|给|把|将|画|生成|让|来|再|换|改|加|去|删|移|做|创作|回|切|撤)|"
+    r"(?:我)?(?:该)?(?:怎么|如何)(?:才能)?(?=把|将|让|给))"
+    r"[\s,，:：]*"
+)
+ZH_POLITE_SUFFIX = _rx(r"(?:好吗|好不好|可以吗|行吗|行不行|谢谢你?|谢啦|一下|吧|吗|呢|啊|呀|哦|哈|啦)+$")
+
+# -------------------------------------------------------------------------------------------
+# Asking for a new picture: dropped from the text, and they make the turn a generate.
+# -------------------------------------------------------------------------------------------
+EN_NEW_IMAGE = _rx(
+    r"^(?:(?:a\s+)?(?:new|fresh|another new)\s+(?:image|picture|pic|scene|canvas|one|drawing)|"
+    r"start over(?:\s+with)?|from scratch|new)\s*(?:[:：,\-–—]\s*|\s+(?:of|with)\s+|$)"
+)
+# "make"/"give"/"show"/"draw"/"paint" only count when what follows is not the current picture.
+EN_CREATE = _rx(
+    r"^(?:generate|create|render|illustrate|design|imagine|produce|sketch|draw|paint|picture|"
+    r"give\s+(?:me|us)|show\s+(?:me|us)|make\s+(?:me|us)|make(?=\s+(?:an?|one|some|two|three|\d)\b))\b"
+    r"(?:\s+(?:me|us))?[\s:,]*"
+)
+EN_CREATE_ON_CANVAS = _rx(
+    r"^(?:draw|paint|sketch)\s+(?:it|this|that|the|him|her|them|its|his|their|everything)\b|"
+    r"^(?:draw|paint|sketch)\b.*\b(?:on|onto|over|into)\s+(?:it|him|her|them|this|the\b)"
+)
+EN_IMAGE_OF = _rx(
+    r"^(?:(?:an?|one|the)\s+)?(?:new\s+)?(?:image|picture|pic|illustration)\s+(?:of|showing|with)\s+"
+)
+
+ZH_NEW_IMAGE = _rx(r"^(?:新(?:的)?(?:图片|图像|图|画|一张)|重新开始|从头开始|另起一张)[\s:：,，]*")
+ZH_CREATE = _rx(
+    r"^(?:画(?![面风质布成上中里])|绘制|生成|创作|创建|制作|做(?=一|个|张|幅)|来(?=一|张|幅|个))"
+    r"(?:一?(?:张|幅|副|个))?(?:新的)?(?:图片|图像|图画|图|画)?[\s:：,，]*"
+)
+ZH_CREATE_ON_CANVAS = _rx(r"^在.{1,12}?(?:上|里|中|旁边?|前面|后面)(?:画|加|添|放|写)")
+
+# -------------------------------------------------------------------------------------------
+# Editing the current picture.
+# -------------------------------------------------------------------------------------------
+EN_EDIT_VERBS = [
+    "make", "turn", "change", "replace", "remove", "delete", "erase", "add", "put", "place", "give",
+    "convert", "transform", "swap", "switch", "recolor", "recolour", "color", "colour", "brighten", "darken",
+    "lighten", "zoom", "crop", "rotate", "flip", "mirror", "move", "shift", "enlarge", "shrink", "resize",
+    "blur", "sharpen", "fix", "let", "have", "keep", "insert", "include", "apply", "increase", "decrease",
+    "reduce", "boost", "tint", "dress", "hide", "cover", "fill", "extend", "expand", "widen", "straighten",
+    "restyle", "stylize", "stylise", "age", "saturate", "desaturate", "invert", "clean", "edit", "modify",
+    "adjust", "set", "get rid of", "take out", "take away", "take off", "put on", "paint over", "redo",
+    "show", "use", "give it", "add in", "bring", "drop", "cut", "smooth", "warm", "cool", "fade", "tweak",
+    "update", "alter", "repaint", "recolor", "relight", "re-light", "re-color", "clear",
+]  # fmt: skip
+EN_EDIT_VERB = _rx(rf"^({_alt(EN_EDIT_VERBS)})\b")
+EN_EDIT_PHRASE = _rx(
+    r"^(?:more|less|bigger|smaller|larger|brighter|darker|lighter|warmer|cooler|sharper|softer|"
+    r"happier|sadder|older|younger|redder|bluer|greener|longer|shorter|wider|taller|thinner|"
+    r"with|without|but|except|instead|also|it|this one|the image|the picture|the photo)\b(?!')|"
+    r"\binstead\b|^in the style of\b|^as an?\s+(?:\w+\s+)?(?:painting|sketch|drawing|watercolou?r|cartoon|anime|"
+    r"photo|illustration|poster|comic)\b|^in\s+[\w\s\-]{1,30}\s+style$|"
+    r"\b(?:should|must|needs? to|has to)\s+(?:be|have|wear|look|hold|become|get)\b|"
+    r"^(?:the|it|its)\b.{0,40}\bto (?:be|look|have|wear)\b"
+)
+COLORS = ["red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "gray", "grey",
+          "brown", "gold", "golden", "silver", "cyan", "magenta", "teal", "violet", "beige"]  # fmt: skip
+EN_COLOR_ONLY = _rx(rf"^(?:in\s+)?(?:{_alt(COLORS)})(?:\s+(?:instead|please))?$")
+
+ZH_EDIT_VERBS = [
+    "换成", "换为", "改成", "改为", "变成", "变为", "替换", "去掉", "去除", "删掉", "删除", "移除", "拿掉",
+    "抹掉", "擦掉", "加上", "添加", "增加", "加一", "加个", "戴上", "穿上", "调亮", "调暗", "调成", "涂成",
+    "染成", "放大", "缩小", "旋转", "翻转", "裁剪", "转成", "转换成", "转为", "修改", "改一下", "换一下",
+    "画上", "画成", "弄成", "P成", "去背景", "抠图", "上色", "变亮", "变暗", "变大", "变小", "变得",
+]  # fmt: skip
+ZH_EDIT_VERB = _rx(rf"({_alt(ZH_EDIT_VERBS)})")
+ZH_EDIT_PHRASE = _rx(
+    r"^(?:把|将)(.{1,30}?)(?:换|改|变|去|删|移|加|涂|染|调|放|缩|转|弄|拿|修|替|画|P|p|抹|擦)|"
+    r"^给(.{1,12}?)(?:加|戴|穿|换|添|画|涂|配|染)|^(?:让|使)(.{1,20}?)(?:变|穿|戴|拿|看起来|更|成|笑|站|坐|举)|"
+    r"^(?:换(?:个|一|成|掉|上)|改(?:成|为|一|个|下)|加(?:个|一|上|点|些|入)|添(?:加|个|一|上)|删(?:掉|除|去)|"
+    r"移(?:除|走|掉|到)|去掉|去除|变(?:成|为|得|亮|暗|大|小|个))|^(?:它|这张|这幅|图中|图里|画面|图片里|照片里)|"
+    r"^(?:再|更加?|稍微|稍稍|变得?).{1,6}?(?:一点儿?|一些|些|点儿?)?$|^.{1,6}?(?:一点儿?|一些|点儿)$|"
+    r"(?:更加?|再)\S{1,4}(?:一点儿?|一些|些)|^(?:用|以).{1,12}风格|风格$|^(?:恢复|还原).+"
+)
+
+# -------------------------------------------------------------------------------------------
+# Undo, redo, another take: whole messages.
+# -------------------------------------------------------------------------------------------
+UNDO = _rx(
+    r"^(?:undo|revert|roll\s?back|step back|go back|back|previous|prev|ctrl\s?[+-]?\s?z)"
+    r"(?:\s+(?:that|this|it|once|one|one step|a step|the last (?:change|edit|step|one)|last (?:change|edit|step)|"
+    r"(?:to\s+)?(?:the\s+)?(?:previous|last)(?:\s+(?:one|version|image|picture|step))?))?$|"
+    r"^(?:the\s+)?previous\s+(?:one|version|image|picture)$|^undo\b|^(?:撤销|撤回|撤消)|"
+    r"^(?:撤销|撤回|撤消|返回|回到|退回|回退|后退|退)?(?:上一步|上一个版本|上一版|上一张|前一个版本|之前的?版本|刚才那张)$|"
+    r"^(?:撤销|撤回|撤消|回退|后退|退回|返回|还原)(?:上一步|刚才的?(?:修改|操作|编辑|改动)?|一步)?$"
+)
+REDO = _rx(
+    r"^(?:redo|re-do|step forward|go forward|forward|next|undo the undo|ctrl\s?[+-]?\s?(?:y|shift\s?[+-]?\s?z))"
+    r"(?:\s+(?:that|this|it|once|one step|a step|the last (?:change|edit|step|one)|version|one))?$|"
+    r"^(?:the\s+)?next\s+(?:one|version|image)$|"
+    r"^(?:重做|恢复|前进|取消撤销|撤销撤销|还原撤销|回到下一步|下一步|下一个版本|下一版)(?:上一步|一步|刚才的?(?:修改|操作))?$"
+)
+VARIATION = _rx(
+    # "new image" alone is a request for a picture that does not say of what (chat), not a variation.
+    r"^(?!(?:a\s+)?new\s+(?:image|picture)$)(?:(?:give|show|make|draw|generate|create|try|do|render)\s+(?:me\s+|us\s+)?)?"
+    r"(?:another|one more|a different|a new|different|new|some other|yet another)"
+    r"(?:\s+(?:one|image|picture|version|variation|take|try|seed|variant|attempt|option|random seed))?"
+    r"(?:\s+(?:please|with a (?:new|different) seed))?$|"
+    r"^(?:try again|again|once more|one more time|do it again|same again|same again please|reroll|re-roll|"
+    r"roll again|regenerate|retry|reshuffle|shuffle|another|variation|a variation|more like this|"
+    r"something similar|similar|generate again|again with a (?:new|different) seed|same prompt,? new seed|"
+    r"same thing,? different seed|(?:re)?generate it again|try a different seed|try another seed)$|"
+    r"^(?:再来|再画|再生成|再做|再出|重新生成|重新画|重新来|重来|再试|换)(?:一|1)?(?:次|张|个|幅|版|下|遍|试|个种子|个随机种子)?$|"
+    r"^(?:另一张|另外一张|另一个|另外一个|再换一个|再换一张|随机换一个|类似的|变体|来个变体|换个种子|换个随机种子|再试试)$"
+)
+
+# -------------------------------------------------------------------------------------------
+# Checkout: "go back to version 2", "checkout v3", "show me version 4", "回到第二个版本", "回到版本3".
+# -------------------------------------------------------------------------------------------
+_EN_GO = (
+    r"(?:go(?:\s+back)?\s+to|get\s+back\s+to|back\s+to|jump(?:\s+back)?\s+to|switch(?:\s+back)?\s+to|"
+    r"revert(?:\s+back)?\s+to|return\s+to|roll\s?back\s+to|undo\s+to|take\s+me(?:\s+back)?\s+to|"
+    r"check\s?out|restore|show(?:\s+me)?|open|load|select|pick|use|view|display|see|bring\s+back|"
+    r"give\s+me\s+back|let\s+me\s+see|i\s+want|i'd\s+like)"
+)
+_EN_TARGET = (
+    rf"(?:the\s+)?(?:version|ver\.?|v\.?|#|no\.?|number)\s*(?P<en_card>{EN_CARDINAL})|"
+    rf"(?:the\s+)?(?P<en_ord>{EN_ORDINAL})\s+(?:version|one|image|picture|edit|result)"
+)
+CHECKOUT_EN = _rx(rf"^(?:{_EN_GO}\s+)?(?:{_EN_TARGET})(?:\s+again)?$")
+CHECKOUT_EN_BARE = _rx(
+    r"^(?:go(?:\s+back)?\s+to|back\s+to|revert(?:\s+back)?\s+to|jump\s+to|switch\s+to|check\s?out)\s+"
+    rf"(?:#\s*)?(?P<en_bare>{EN_CARDINAL})$"
+)
+CHECKOUT_EN_ORIGINAL = _rx(
+    rf"^{_EN_GO}\s+(?:the\s+)?(?:original|very first)(?:\s+(?:one|image|picture|version))?$"
+)
+
+_ZH_GO = (
+    r"(?:回到|回去|返回到?|退回到?|切换到|切换回|切回到?|切到|跳到|跳回到?|转到|恢复到|撤回到|撤销到|回滚到|"
+    r"看看|看一下|看下|看|显示|打开|查看|选择|选|用回?|使用|我要|给我看看?|要)"
+)
+_ZH_TARGET = (
+    rf"第(?P<zh_ord>{ZH_NUMBER})(?:个|张|号|幅)?(?:版本|版|张|图|个|幅)?|"
+    rf"(?:版本|版)\s*(?:号)?\s*(?P<zh_card>{ZH_NUMBER})(?:号)?|(?P<zh_num>{ZH_NUMBER})号版本|"
+    rf"v(?P<zh_v>\d+)"
+)
+CHECKOUT_ZH = _rx(rf"^{_ZH_GO}?\s*(?:{_ZH_TARGET})(?:的?(?:版本|图|那张|那个))?$")
+CHECKOUT_ZH_BARE = _rx(
+    r"^(?:回到|切换到|跳到|退回到|返回到)\s*(?P<zh_bare>\d+|[零〇一二两三四五六七八九十百千]+)$"
+)
+CHECKOUT_ZH_ORIGINAL = _rx(rf"^{_ZH_GO}?(?:原图|原始版本|最初的?版本|最开始的?(?:版本|那张)|第一版)$")
+
+# -------------------------------------------------------------------------------------------
+# With an attachment: words that only announce the upload ("here's my photo", "这是我的照片").
+# -------------------------------------------------------------------------------------------
+_UP_DET = r"(?:my|a|an|the|this|that|our)"
+_UP_NOUN = r"(?:photo|image|picture|pic|file|one|attachment|drawing|sketch|upload|selfie|screenshot)"
+_UP_TAIL = r"(?:\s+(?:of (?:mine|me)|i (?:took|made|have)|here|instead|please))?"
+UPLOAD_FRAMING = _rx(
+    # "here's my photo", "i uploaded a picture": the noun is optional after these.
+    rf"^(?:here(?:'s| is)|this is|attached(?: is)?|i(?:'ve| have)? uploaded|uploading|upload)"
+    rf"(?:\s+{_UP_DET})?(?:\s+(?:new|own|old))?(?:\s+{_UP_NOUN})?{_UP_TAIL}(?:\s*(?:[:,.!;]|\band\b|\bthen\b))*\s*|"
+    # "use this photo", "this one", "my selfie": a noun is needed, then a break or the end.
+    rf"^(?:(?:use|take|edit|look at|check out|start (?:from|with)|see|with)\s+)?(?:{_UP_DET}\s+)?(?:(?:new|own|old)\s+)?"
+    rf"{_UP_NOUN}{_UP_TAIL}(?=\s*(?:[:,.!;]|\band\b|\bthen\b|$))(?:\s*(?:[:,.!;]|\band\b|\bthen\b))*\s*|"
+    r"^(?:这是|这是我的|我上传了|上传了?)(?:我的)?(?:这张|这个|一张)?(?:照片|图片|图像|图|相片|文件)?(?:吧)?"
+    r"[\s:：,，。.!！]*(?:然后|并且|并|再)?|"
+    r"^(?:用|基于|以|编辑|看看)?(?:我的)?(?:这张|这个|一张)?(?:照片|图片|图像|相片|文件|图)(?:吧)?"
+    r"(?=[\s:：,，。.!！]|然后|并且|并|$)[\s:：,，。.!！]*(?:然后|并且|并|再)?"
+)
