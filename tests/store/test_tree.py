@@ -185,8 +185,8 @@ def test_random_walks_match_the_reference_semantics(store):
     rng = random.Random(1234)
     sid = store.create_session().id
     model = TreeModel()
-    for step in range(160):
-        op = rng.choices(["add", "branch", "root", "undo", "redo", "checkout"], [4, 1, 0.3, 3, 3, 1.5])[0]
+    for step in range(250):
+        op = rng.choices(["add", "branch", "root", "undo", "redo", "checkout"], [3, 1, 0.2, 2, 3, 3])[0]
         if not model.parent or op == "add":
             op, expected, got = "add", model.add(HEAD), add(store, sid, step).number
         elif op == "branch":
