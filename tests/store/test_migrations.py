@@ -1,0 +1,60 @@
+"""Migrations: the first one builds exactly the declared schema on an empty database."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from hidream_studio.domain import StoreError
+from hidream_studio.store import Store
+from hidream_studio.store.db import alembic_config, make_engine, schema_revision
+from hidream_studio.store.schema import metadata
+
+
+def test_migration_on_an_empty_database_matches_the_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'studio.db'}"  # the folder does not exist yet
+    Store.open(url, tmp_path / "images").close()
+    engine = make_engine(url)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert schema_revision(engine) == head == "0001"
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    engine.dispose()
+
+
+def test_reopening_is_a_no_op_and_keeps_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    with Store.open(url, tmp_path / "images") as store:
+        sid = store.create_session("kept").id
+    with Store.open(url, tmp_path / "images") as store:
+        assert store.get_session(sid).title == "kept"
+
+
+def test_a_database_from_a_newer_release_is_refused_cleanly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    Store.open(url, tmp_path / "images").close()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StoreError) as err:
+        Store.open(url, tmp_path / "images")
+    assert "schema" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_foreign_keys_hold_versions_to_their_session(tmp_path):
+    url = f"sqlite:///{tmp_path / 'studio.db'}"
+    Store.open(url, tmp_path / "images").close()
+    engine = make_engine(url)
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO versions (session_id, number, kind, image_sha256, created_at, prompt, prompt_sent)"
+            " VALUES ('nope', 1, 'generate', 'x', '2026-01-01', '', '')"
+        ))  # fmt: skip
+    engine.dispose()
