@@ -143,6 +143,8 @@ CASES = [
     ("use this photo and make it blue", False, True, UP, "make it blue", None),
     ("please make it black and white", True, True, UP, "make it black and white", None),
     ("edit this picture: remove the car", False, True, UP, "remove the car", None),
+    ("use this as a base", False, True, UP, "", None),
+    ("take this, add a hat", True, True, UP, "add a hat", None),
     ("what do you think?", False, True, UP, "", None),
     ("hi", False, True, UP, "", None),
     ("这是我的照片", False, True, UP, "", None),

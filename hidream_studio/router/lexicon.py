@@ -303,7 +303,10 @@ CHECKOUT_ZH_ORIGINAL = _rx(rf"^{_ZH_GO}?(?:原图|原始版本|最初的?版本|
 # -------------------------------------------------------------------------------------------
 _UP_DET = r"(?:my|a|an|the|this|that|our)"
 _UP_NOUN = r"(?:photo|image|picture|pic|file|one|attachment|drawing|sketch|upload|selfie|screenshot)"
-_UP_TAIL = r"(?:\s+(?:of (?:mine|me)|i (?:took|made|have)|here|instead|please))?"
+_UP_TAIL = (
+    r"(?:\s+(?:of (?:mine|me)|i (?:took|made|have)|here|instead|please|"
+    r"as (?:a|the|my) (?:base|starting point|start|reference|new root)))?"
+)
 UPLOAD_FRAMING = _rx(
     # "here's my photo", "i uploaded a picture": the noun is optional after these.
     rf"^(?:here(?:'s| is)|this is|attached(?: is)?|i(?:'ve| have)? uploaded|uploading|upload)"
@@ -311,6 +314,9 @@ UPLOAD_FRAMING = _rx(
     # "use this photo", "this one", "my selfie": a noun is needed, then a break or the end.
     rf"^(?:(?:use|take|edit|look at|check out|start (?:from|with)|see|with)\s+)?(?:{_UP_DET}\s+)?(?:(?:new|own|old)\s+)?"
     rf"{_UP_NOUN}{_UP_TAIL}(?=\s*(?:[:,.!;]|\band\b|\bthen\b|$))(?:\s*(?:[:,.!;]|\band\b|\bthen\b))*\s*|"
+    # "use this and ...", "edit it: ...": the pronoun is the upload.
+    rf"^(?:use|take|edit|start (?:from|with))\s+(?:this|that|it){_UP_TAIL}(?=\s*(?:[:,.!;]|\band\b|\bthen\b|$))"
+    r"(?:\s*(?:[:,.!;]|\band\b|\bthen\b))*\s*|"
     r"^(?:这是|这是我的|我上传了|上传了?)(?:我的)?(?:这张|这个|一张)?(?:照片|图片|图像|图|相片|文件)?(?:吧)?"
     r"[\s:：,，。.!！]*(?:然后|并且|并|再)?|"
     r"^(?:用|基于|以|编辑|看看)?(?:我的)?(?:这张|这个|一张)?(?:照片|图片|图像|相片|文件|图)(?:吧)?"
