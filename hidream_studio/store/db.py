@@ -89,8 +89,12 @@ def alembic_config(connection: Connection | None = None):
 def migrate(engine: Engine) -> None:
     """Upgrade the database to the newest schema, in one write transaction (concurrent openers wait)."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
+    cfg = alembic_config()
+    if schema_revision(engine) == ScriptDirectory.from_config(cfg).get_current_head():
+        return  # up to date: no write lock needed, so opening works while another process writes
     with transaction(engine, write=True) as conn:
         try:
             command.upgrade(alembic_config(conn), "head")
@@ -126,6 +130,8 @@ def translate(exc: BaseException, where: str) -> StoreError:
         return StoreError(f"database {where} is locked by another process; try again")
     if "disk is full" in low or "disk full" in low:
         return StoreError(f"disk full while writing database {where}; nothing was saved")
+    if "disk i/o error" in low:
+        return StoreError(f"disk I/O error writing database {where} (disk full or failing?); nothing was saved")
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return StoreError(f"database {where} is corrupt or not a database")
     if "readonly" in low or "read-only" in low or "unable to open" in low:
