@@ -92,10 +92,15 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def aspect_ratios(area: int) -> list[tuple[int, int]]:
-    """The official I1 aspect list scaled to `area`, multiples of 16, square first."""
+def aspect_ratios(area: int, multiple: int = 16) -> list[tuple[int, int]]:
+    """The official I1 aspect list scaled to `area` (sides multiples of `multiple`), square first, no repeats."""
     scale = math.sqrt(area / (1024 * 1024))
-    return [(snap(w * scale), snap(h * scale)) for w, h in I1_ASPECTS]
+    out: list[tuple[int, int]] = []
+    for w, h in I1_ASPECTS:
+        size = (snap(w * scale, multiple), snap(h * scale, multiple))
+        if size not in out:
+            out.append(size)
+    return out
 
 
 def snap(x: float, multiple: int = 16) -> int:

@@ -1,0 +1,202 @@
+"""The Engine the studio talks to: I1 generation + E1 editing behind one small API.
+
+    engine = load_engine(settings)      # resolves names, loads no weights
+    engine.load()                       # loads / builds the weights now (serve calls it at start-up)
+    engine.generate(GenerateRequest, on_step=None, cancel=None) -> EngineResult
+    engine.edit(EditRequest, on_step=None, cancel=None) -> EngineResult   (source's aspect ratio)
+    engine.describe() / defaults(kind) / aspect_ratios / estimate_seconds(kind, steps, width, height)
+
+Errors: InvalidParams and InvalidImage before any model runs; ModelUnavailable when weights are
+missing; Cancelled when `cancel` is set (checked at every step; nothing is returned).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..domain import EditRequest, EngineResult, GenerateRequest, InvalidImage, ModelUnavailable, StepProgress
+from .presets import (
+    aspect_ratios,
+    format_edit_prompt,
+    size_for_area,
+    validate_edit,
+    validate_generate,
+)
+from .resolve import ModelSpec, resolve_editor, resolve_generator
+
+OnStep = Callable[[StepProgress], None] | None
+
+
+class Engine:
+    def __init__(self, settings, generator: ModelSpec | None, editor: ModelSpec | None,
+                 error: ModelUnavailable | None = None, editor_error: ModelUnavailable | None = None):
+        self.settings = settings
+        self.generator_spec = generator
+        self.editor_spec = editor
+        self._resolve_error = error
+        self._editor_error = editor_error
+        self._load_lock = threading.Lock()
+        self.models = None  # loader.LoadedModels once loaded
+        self.text = None  # i1.TextEncoders (shared by I1 and E1)
+        self.edit_pipeline = None
+        self.placement = None
+
+    @classmethod
+    def from_settings(cls, settings) -> Engine:
+        """Cheap: resolve names only. A model that cannot be resolved is reported when it is needed."""
+        try:
+            generator = resolve_generator(settings)
+        except ModelUnavailable as exc:
+            return cls(settings, None, None, error=exc)
+        try:
+            editor = resolve_editor(settings, generator)
+            editor_error = None if editor is not None else ModelUnavailable(
+                f"{generator.id} has no paired editor: pass --editor (tiny, nano, e1-full, e1-1 or a folder)")
+        except ModelUnavailable as exc:
+            editor, editor_error = None, exc
+        return cls(settings, generator, editor, editor_error=editor_error)
+
+    # ------------------------------------------------------------------------------ loading
+    def load(self) -> None:
+        """Load (or build, for tiny) every weight now. Idempotent and thread-safe."""
+        if self.models is not None:
+            return
+        with self._load_lock:
+            if self.models is not None:
+                return
+            if self._resolve_error is not None:
+                raise self._resolve_error
+            from .edit_pipeline import HiDreamEditPipeline
+            from .i1 import TextEncoders
+            from .loader import load_all
+            from .memory import choose_placement
+            from .runtime import PromptCache, device_lock
+
+            self.placement = choose_placement(self.settings)
+            models = load_all(self.generator_spec, self.editor_spec, self.settings, self.placement)
+            self.text = TextEncoders(models.pipe, PromptCache())
+            if models.editor is not None:
+                self.edit_pipeline = HiDreamEditPipeline(
+                    self.text, models.pipe.vae, models.editor, models.pipe.transformer, models.editor_scheduler,
+                    lora=models.editor_form == "lora", offloader=models.offloader, pipe=models.pipe,
+                )
+            self.lock = device_lock(self.placement.device)
+            self.models = models
+
+    # ------------------------------------------------------------------------------ API
+    def generate(self, req: GenerateRequest, on_step: OnStep = None, cancel: threading.Event | None = None) -> EngineResult:
+        validate_generate(req)
+        self.load()
+        from .i1 import generate
+        from .runtime import resolve_seed
+
+        models = self.models
+        return generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
+                        resolve_seed(req.seed), self.lock, on_step, cancel,
+                        after_job=lambda: models.offloader.after_job(models.pipe))
+
+    def edit(self, req: EditRequest, on_step: OnStep = None, cancel: threading.Event | None = None) -> EngineResult:
+        validate_edit(req)
+        from ..imageio import open_image
+
+        source = open_image(req.source)  # InvalidImage before any model runs
+        if source.width < 1:
+            raise InvalidImage("the source image is empty")
+        if self.editor_spec is None and self._resolve_error is None:
+            raise self._editor_error
+        self.load()
+        if self.edit_pipeline is None:
+            raise self._editor_error or ModelUnavailable("no editor is loaded")
+        from .edit_pipeline import EditSettings
+        from .runtime import StepReporter, latent_preview, resolve_seed, seeded_generator
+
+        preset = self.editor_spec.preset
+        steps = int(req.steps if req.steps is not None else preset.steps)
+        guidance = float(req.guidance if req.guidance is not None else preset.guidance)
+        image_guidance = float(req.image_guidance if req.image_guidance is not None else preset.image_guidance or 1.0)
+        refine = float(req.refine_strength if req.refine_strength is not None else preset.refine_strength)
+        negative = req.negative_prompt if req.negative_prompt is not None else preset.negative_prompt
+        vae_factor = self.models.pipe.vae_scale_factor
+        area = preset.sample_size ** 2 * vae_factor ** 2
+        multiple = vae_factor * 2
+        output = size_for_area(source.width, source.height, area, multiple)
+        work = output if preset.edit_size == "dynamic" else size_for_area(1, 1, area, multiple)
+        settings = EditSettings(steps, guidance, image_guidance, refine, preset.guidance_form, work, output)
+        prompt = format_edit_prompt(preset, req.instruction, req.target_description)
+        refine_prompt = (req.target_description or req.instruction).strip()
+        seed = resolve_seed(req.seed)
+        reporter = StepReporter(steps, on_step, cancel, preview=latent_preview)
+        models = self.models
+        with self.lock:
+            reporter.check()
+            started = time.perf_counter()
+            try:
+                generator = seeded_generator(seed, self.edit_pipeline.device)
+                image, info = self.edit_pipeline(source, prompt, negative, refine_prompt, settings, generator, reporter)
+            finally:
+                models.offloader.after_job(models.pipe)
+            elapsed = time.perf_counter() - started
+        return EngineResult(
+            image=image, model_id=self.editor_spec.id, model_revision=None, prompt_sent=prompt,
+            negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, image_guidance=image_guidance,
+            width=image.width, height=image.height, elapsed_s=elapsed,
+            extra={**info, "refine_strength": refine, "editor_form": models.editor_form},
+        )
+
+    # ------------------------------------------------------------------------------ info
+    def describe(self) -> dict[str, Any]:
+        from .memory import choose_placement
+
+        placement = self.placement
+        if placement is None:
+            try:
+                placement = choose_placement(self.settings)
+            except ModelUnavailable:
+                placement = None
+        return {
+            "generator": self.generator_spec.id if self.generator_spec else self.settings.resolved_model,
+            "editor": self.editor_spec.id if self.editor_spec else None,
+            "device": placement.device if placement else self.settings.device,
+            "dtype": placement.dtype_name if placement else self.settings.dtype,
+            "memory_mode": placement.memory_mode if placement else self.settings.memory_mode,
+        }
+
+    def defaults(self, kind: str) -> dict[str, Any]:
+        if kind == "generate":
+            preset = self._preset("generate")
+            side = preset.sample_size * preset.vae_factor
+            return {"steps": preset.steps, "guidance": preset.guidance, "image_guidance": None,
+                    "width": side, "height": side}
+        if kind == "edit":
+            preset = self._preset("edit")
+            side = preset.sample_size * preset.vae_factor
+            return {"steps": preset.steps, "guidance": preset.guidance, "image_guidance": preset.image_guidance,
+                    "refine_strength": preset.refine_strength, "width": side, "height": side}
+        raise ValueError(f"kind must be 'generate' or 'edit', not {kind!r}")
+
+    @property
+    def aspect_ratios(self) -> list[tuple[int, int]]:
+        preset = self._preset("generate")
+        custom = self.generator_spec.meta.get("aspect_ratios") if self.generator_spec else None
+        if custom:
+            return [tuple(x) for x in custom]
+        return aspect_ratios(preset.area, multiple=min(16, 2 * preset.vae_factor))
+
+    def estimate_seconds(self, kind: str, steps: int, width: int, height: int) -> float:
+        """A generous guess of one turn's device time (used as the spaces.GPU duration)."""
+        preset = self._preset(kind)
+        scale = max(0.25, (width * height) / preset.area)
+        per_step = preset.seconds_per_step * scale  # refine steps are cheaper: this stays an upper bound
+        loading = 0.0 if self.models is not None else 30.0
+        return round(1.5 * (steps * per_step + 2.0) + 5.0 + loading, 1)
+
+    def _preset(self, kind: str):
+        from .presets import PRESETS
+
+        spec = self.generator_spec if kind == "generate" else (self.editor_spec or None)
+        if spec is not None:
+            return spec.preset
+        return PRESETS["nano" if kind == "generate" else "nano-e1"]

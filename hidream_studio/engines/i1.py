@@ -1,0 +1,136 @@
+"""Text encoding shared by I1 and E1, and HiDream-I1 generation through diffusers' pipeline."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..domain import Cancelled, EngineResult, GenerateRequest, StepProgress
+from .edit_conditioning import exact_max_seq
+from .presets import Preset
+from .runtime import PromptCache, StepReporter, latent_preview, seeded_generator
+
+MAX_SEQUENCE_LENGTH = 128  # HiDream's default; up to 218 works, longer gives noise
+
+
+@dataclass(frozen=True)
+class Embeds:
+    t5: torch.Tensor  # [B, seq, d]
+    llama: torch.Tensor  # [layers, B, seq, d]
+    pooled: torch.Tensor  # [B, d]
+
+    @staticmethod
+    def cat(parts: list[Embeds]) -> Embeds:
+        return Embeds(torch.cat([p.t5 for p in parts]), torch.cat([p.llama for p in parts], dim=1),
+                      torch.cat([p.pooled for p in parts]))
+
+
+class TextEncoders:
+    """The generator pipeline's CLIP-L, CLIP-G, T5 and Llama, used by both I1 and E1 (the same objects),
+    behind an LRU cache: a text seen before never reaches the encoders again."""
+
+    def __init__(self, pipe, cache: PromptCache | None = None, max_sequence_length: int = MAX_SEQUENCE_LENGTH):
+        self.pipe = pipe
+        self.cache = cache or PromptCache()
+        self.max_sequence_length = max_sequence_length
+
+    @property
+    def modules(self) -> tuple[Any, ...]:
+        p = self.pipe
+        return (p.text_encoder, p.text_encoder_2, p.text_encoder_3, p.text_encoder_4)
+
+    def encode(self, text: str) -> Embeds:
+        key = (text, self.max_sequence_length)
+        t5, llama, pooled = self.cache.get_or_compute(key, lambda: self._encode(text))
+        return Embeds(t5, llama, pooled)
+
+    def _encode(self, text: str) -> tuple[torch.Tensor, ...]:
+        with torch.inference_mode():
+            t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
+                prompt=text, do_classifier_free_guidance=False, max_sequence_length=self.max_sequence_length,
+                device=self.pipe._execution_device,
+            )
+        return t5, llama, pooled
+
+
+def output_size(preset: Preset, width: int | None, height: int | None, vae_factor: int) -> tuple[int, int]:
+    """The size diffusers' pipeline will make: the preset's area at the requested aspect (multiples of 2*vae)."""
+    side = preset.sample_size * vae_factor
+    width, height = width or side, height or side
+    division = vae_factor * 2
+    scale = (side * side / (width * height)) ** 0.5
+    return int(width * scale // division * division), int(height * scale // division * division)
+
+
+def generate(
+    pipe,
+    text: TextEncoders,
+    preset: Preset,
+    model_id: str,
+    req: GenerateRequest,
+    seed: int,
+    lock: threading.Lock,
+    on_step: Callable[[StepProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    after_job: Callable[[], None] | None = None,
+) -> EngineResult:
+    """One text-to-image run. The device lock is held from text encoding to decoding."""
+    steps = int(req.steps if req.steps is not None else preset.steps)
+    guidance = float(req.guidance if req.guidance is not None else preset.guidance)
+    negative = req.negative_prompt if req.negative_prompt is not None else preset.negative_prompt
+    vae_factor = pipe.vae_scale_factor
+    width, height = output_size(preset, req.width, req.height, vae_factor)
+    reporter = StepReporter(steps, on_step, cancel, preview=latent_preview)
+
+    def callback(p, i, t, kwargs):
+        reporter.step(kwargs["latents"])
+        if reporter.cancelled:
+            p._interrupt = True  # the loop skips its remaining steps
+        return {}
+
+    with lock:
+        reporter.check()  # cancelled while waiting for the device
+        started = time.perf_counter()
+        try:
+            positive = text.encode(req.prompt)
+            extra: dict[str, Any] = {}
+            if guidance > 1:  # the pipeline's own rule for classifier-free guidance
+                neg = text.encode(negative or "")
+                extra = {"negative_prompt_embeds_t5": neg.t5, "negative_prompt_embeds_llama3": neg.llama,
+                         "negative_pooled_prompt_embeds": neg.pooled}
+            generator = seeded_generator(seed, pipe._execution_device)
+            latent_h, latent_w = height // vae_factor, width // vae_factor
+            with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w):
+                latents = pipe(
+                    prompt_embeds_t5=positive.t5, prompt_embeds_llama3=positive.llama,
+                    pooled_prompt_embeds=positive.pooled, **extra,
+                    width=width, height=height, num_inference_steps=steps, guidance_scale=guidance,
+                    generator=generator, output_type="latent", callback_on_step_end=callback,
+                    callback_on_step_end_tensor_inputs=["latents"],
+                ).images
+                if reporter.cancelled:
+                    raise Cancelled(f"stopped after {reporter.steps_done} of {steps} steps")
+                image = decode(pipe, latents)
+        finally:
+            if after_job is not None:
+                after_job()
+        elapsed = time.perf_counter() - started
+    return EngineResult(
+        image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
+        negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
+        image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
+        extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2)},
+    )
+
+
+def decode(pipe, latents: torch.Tensor):
+    """Latents (pipeline convention: scaled and shifted) -> one PIL image."""
+    vae = pipe.vae
+    latents = latents / vae.config.scaling_factor + (vae.config.shift_factor or 0.0)
+    pixels = vae.decode(latents.to(vae.dtype), return_dict=False)[0]
+    return pipe.image_processor.postprocess(pixels, output_type="pil")[0]

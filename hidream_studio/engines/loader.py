@@ -1,0 +1,181 @@
+"""Load resolved models with real from_pretrained, the same way for Hub ids, folders, tiny and nano.
+
+One HiDreamImagePipeline (generator) owns the four text encoders and the VAE; the editor gets
+either a LoRA adapter on that same transformer or a separate E1 transformer. Nothing is loaded
+twice. Every failure a user can fix becomes ModelUnavailable naming what is missing and how to
+supply it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..domain import ModelUnavailable
+from .memory import Offloader, Placement, diffusers_quant_config, transformers_quant_config
+from .presets import Preset
+from .resolve import ModelSpec
+from .tiny import E1_ADAPTER
+
+LLAMA_HINT = (
+    "pass --llama meta-llama/Llama-3.1-8B-Instruct (a gated model: accept its licence on huggingface.co "
+    "and run `huggingface-cli login`) or --llama /path/to/a/local/copy (env HIDREAM_STUDIO_LLAMA)"
+)
+
+
+@dataclass
+class LoadedModels:
+    pipe: Any  # HiDreamImagePipeline: shared text encoders + VAE + the I1 transformer
+    editor: Any | None  # the transformer edits run through (pipe.transformer when the E1 is a LoRA)
+    editor_form: str | None  # "lora" | "full" | None
+    editor_scheduler: Any | None
+    offloader: Offloader
+
+
+def ensure_tiny(family: Path, seed: int = 0) -> Path:
+    """Build the tiny family into `family` unless it is there (atomic: built aside, then renamed)."""
+    from .tiny import STUDIO_FILE, build_tiny_pipeline
+
+    if (family / STUDIO_FILE).is_file():
+        return family
+    family.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=family.parent))
+    try:
+        build_tiny_pipeline(tmp, seed=seed)
+        try:
+            os.replace(tmp, family)
+        except OSError:  # another process finished first
+            if not (family / STUDIO_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return family
+
+
+def _unavailable(what: str, source: str, exc: BaseException, local: bool) -> ModelUnavailable:
+    """A one-line, actionable message for a failed load."""
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    name = type(exc).__name__
+    if "Gated" in name or "401" in text or "403" in text or "gated" in text.lower():
+        return ModelUnavailable(f"{what} {source} is gated: accept its licence on huggingface.co and log in "
+                                f"(`huggingface-cli login`), or pass a local copy ({text})")
+    if local:
+        return ModelUnavailable(f"{what} in {source} could not be loaded ({text}); see hidream_studio/engines/FORMATS.md")
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+    how = (f"downloads are off (HF_HUB_OFFLINE=1): run `huggingface-cli download {source}` on a connected machine "
+           "or pass a local folder" if offline else "check the name and your network, or pass a local folder")
+    return ModelUnavailable(f"{what} {source} is not available locally and {how} ({text})")
+
+
+def _load_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError, ValueError, ImportError, EnvironmentError]
+    try:
+        from huggingface_hub.errors import HfHubHTTPError
+
+        errors.append(HfHubHTTPError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+def make_scheduler(preset: Preset, saved_config: dict | None):
+    """The preset's scheduler; "folder" keeps the one saved with the model."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, FlowMatchLCMScheduler, UniPCMultistepScheduler
+
+    if preset.scheduler == "unipc":
+        return UniPCMultistepScheduler(num_train_timesteps=1000, prediction_type="flow_prediction",
+                                       use_flow_sigmas=True, flow_shift=preset.shift)
+    if preset.scheduler == "lcm":
+        return FlowMatchLCMScheduler(num_train_timesteps=1000, shift=preset.shift)
+    if preset.scheduler == "euler" or saved_config is None:
+        return FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=preset.shift)
+    return FlowMatchEulerDiscreteScheduler.from_config(saved_config)
+
+
+def load_generator(spec: ModelSpec, settings, placement: Placement):
+    """The HiDreamImagePipeline for `spec` (weights in placement.dtype, not yet placed on the device)."""
+    from diffusers import HiDreamImagePipeline, HiDreamImageTransformer2DModel
+
+    if spec.build_tiny is not None:
+        ensure_tiny(spec.build_tiny)
+    if spec.local and not Path(spec.source, "model_index.json").is_file():
+        raise ModelUnavailable(f"no HiDream-I1 pipeline in {spec.source} (model_index.json missing)")
+    kwargs: dict[str, Any] = {"torch_dtype": placement.dtype}
+    errors = _load_errors()
+    if spec.needs_llama:
+        if not settings.llama:
+            raise ModelUnavailable(f"{spec.id} needs Llama-3.1-8B-Instruct as its fourth text encoder, which is not "
+                                   f"part of the HiDream repos: {LLAMA_HINT}")
+        try:
+            from transformers import AutoTokenizer, LlamaForCausalLM
+
+            kwargs["tokenizer_4"] = AutoTokenizer.from_pretrained(settings.llama)
+            kwargs["text_encoder_4"] = LlamaForCausalLM.from_pretrained(
+                settings.llama, output_hidden_states=True, output_attentions=True, dtype=placement.dtype,
+                attn_implementation="eager", quantization_config=transformers_quant_config(placement),
+            )
+        except errors as exc:
+            raise _unavailable("Llama (--llama)", settings.llama, exc, Path(settings.llama).is_dir()) from None
+    try:
+        quant = diffusers_quant_config(placement)
+        if quant is not None:
+            kwargs["transformer"] = HiDreamImageTransformer2DModel.from_pretrained(
+                spec.source, subfolder="transformer", quantization_config=quant, torch_dtype=placement.dtype)
+        pipe = HiDreamImagePipeline.from_pretrained(spec.source, **kwargs)
+    except errors as exc:
+        raise _unavailable("the HiDream-I1 model", spec.source, exc, spec.local) from None
+    if spec.preset.scheduler != "folder":
+        pipe.scheduler = make_scheduler(spec.preset, dict(pipe.scheduler.config))
+    pipe.default_sample_size = spec.preset.sample_size
+    pipe.set_progress_bar_config(disable=True)
+    for module in (pipe.text_encoder, pipe.text_encoder_2, pipe.text_encoder_3, pipe.text_encoder_4, pipe.vae,
+                   pipe.transformer):
+        module.eval().requires_grad_(False)
+    return pipe
+
+
+def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
+    """Attach the E1 editor: a peft adapter on pipe.transformer (LoRA form) or a separate transformer."""
+    from diffusers import HiDreamImageTransformer2DModel
+
+    errors = _load_errors()
+    if spec.build_tiny is not None:
+        ensure_tiny(spec.build_tiny)
+    if spec.form == "e1-lora":
+        folder = Path(spec.source)
+        files = sorted(folder.glob("*lora*.safetensors"))
+        if not files:
+            raise ModelUnavailable(f"no LoRA weights (*.safetensors) in {folder}")
+        try:
+            pipe.transformer.load_lora_adapter(str(folder), weight_name=files[0].name, adapter_name=E1_ADAPTER,
+                                               prefix="transformer")
+        except errors as exc:
+            raise _unavailable("the E1 LoRA", spec.source, exc, True) from None
+        if any(p.dtype != placement.dtype for p in pipe.transformer.parameters() if p.is_floating_point()):
+            pipe.transformer.to(placement.dtype)  # fp16 LoRA files over a float32 run
+        pipe.transformer.disable_adapters()  # generation runs the plain I1 weights
+        return pipe.transformer, "lora"
+    try:
+        transformer = HiDreamImageTransformer2DModel.from_pretrained(
+            spec.source, subfolder="transformer", torch_dtype=placement.dtype,
+            quantization_config=diffusers_quant_config(placement),
+        )
+    except errors as exc:
+        raise _unavailable("the HiDream-E1 transformer", spec.source, exc, spec.local) from None
+    return transformer.eval().requires_grad_(False), "full"
+
+
+def load_all(generator: ModelSpec, editor: ModelSpec | None, settings, placement: Placement) -> LoadedModels:
+    pipe = load_generator(generator, settings, placement)
+    edit_transformer, form, scheduler = None, None, None
+    if editor is not None:
+        edit_transformer, form = load_editor(editor, pipe, placement)
+        saved = dict(pipe.scheduler.config) if editor.preset.scheduler == "folder" else None
+        scheduler = make_scheduler(editor.preset, saved)
+    offloader = Offloader(placement)
+    offloader.apply(pipe, edit_transformer if form == "full" else None)
+    return LoadedModels(pipe, edit_transformer, form, scheduler, offloader)

@@ -1,0 +1,135 @@
+"""Device, dtype, memory modes and optional quantization.
+
+Memory modes (Settings.memory_mode):
+  gpu                 everything resident on the device (fastest; ~62 GB in bf16 for I1 + encoders).
+  model-offload       each model moves to the GPU when it runs (diffusers/accelerate model hooks).
+  sequential-offload  weights stream layer by layer (slowest, smallest footprint).
+Quantization (Settings.quantize): "nf4" (bitsandbytes 4-bit for the transformer(s) and Llama) or
+"fp8" (torchao float8 weight-only), only when the package is installed and CUDA is present.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+import torch
+
+from ..domain import ModelUnavailable
+
+DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
+
+
+@dataclass(frozen=True)
+class Placement:
+    device: str
+    dtype: torch.dtype
+    memory_mode: str  # gpu | model-offload | sequential-offload | cpu
+    quantize: str | None
+
+    @property
+    def dtype_name(self) -> str:
+        return str(self.dtype).replace("torch.", "")
+
+
+def choose_placement(settings) -> Placement:
+    """CUDA + bf16 when available, else CPU + float32; every choice overridable by Settings."""
+    device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelUnavailable(f"--device {device} was asked for but torch sees no CUDA device")
+    if settings.dtype is not None and settings.dtype not in DTYPES:
+        raise ModelUnavailable(f"unknown dtype {settings.dtype!r}: use one of {', '.join(DTYPES)}")
+    dtype = DTYPES[settings.dtype] if settings.dtype else (torch.bfloat16 if device.startswith("cuda") else torch.float32)
+    mode = settings.memory_mode if device.startswith("cuda") else "cpu"  # offloading to the CPU from the CPU is moot
+    quantize = settings.quantize
+    if quantize is not None:
+        check_quantization(quantize, device)
+    return Placement(device, dtype, mode, quantize)
+
+
+def check_quantization(quantize: str, device: str) -> None:
+    package = {"nf4": "bitsandbytes", "fp8": "torchao"}.get(quantize)
+    if package is None:
+        raise ModelUnavailable(f"unknown quantization {quantize!r}: use nf4 (bitsandbytes) or fp8 (torchao)")
+    if importlib.util.find_spec(package) is None:
+        hint = "pip install 'hidream-studio[quant]'" if package == "bitsandbytes" else "pip install torchao"
+        raise ModelUnavailable(f"--quantize {quantize} needs the {package} package, which is not installed: {hint}")
+    if not device.startswith("cuda"):
+        raise ModelUnavailable(f"--quantize {quantize} needs a CUDA device; on the CPU run without --quantize")
+
+
+def diffusers_quant_config(placement: Placement):
+    """Quantization config for HiDreamImageTransformer2DModel.from_pretrained, or None."""
+    if placement.quantize == "nf4":
+        from diffusers import BitsAndBytesConfig
+
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=placement.dtype)
+    if placement.quantize == "fp8":
+        from diffusers import TorchAoConfig
+
+        return TorchAoConfig("float8wo_e4m3")
+    return None
+
+
+def transformers_quant_config(placement: Placement):
+    """Quantization config for the Llama text encoder, or None."""
+    if placement.quantize == "nf4":
+        from transformers import BitsAndBytesConfig
+
+        return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=placement.dtype)
+    if placement.quantize == "fp8":
+        from transformers import TorchAoConfig
+
+        return TorchAoConfig("float8_weight_only")
+    return None
+
+
+class Offloader:
+    """Applies the memory mode to the I1 pipeline and to a separate E1 transformer (if any).
+
+    The I1 pipeline's hooks cover the shared encoders, VAE and I1 transformer; the E1 transformer
+    gets its own hook. `before_edit_loop` / `before_refine` / `after_job` move models so that at
+    most one transformer is resident under model offload.
+    """
+
+    def __init__(self, placement: Placement):
+        self.placement = placement
+        self._e1_hook = None
+
+    def apply(self, pipe, e1_transformer=None) -> None:
+        mode, device = self.placement.memory_mode, self.placement.device
+        if mode in ("gpu", "cpu"):
+            pipe.to(device)
+            if e1_transformer is not None:
+                e1_transformer.to(device)
+        elif mode == "model-offload":
+            pipe.enable_model_cpu_offload(device=device)
+            if e1_transformer is not None:
+                from accelerate import cpu_offload_with_hook
+
+                _, self._e1_hook = cpu_offload_with_hook(e1_transformer, device)
+        elif mode == "sequential-offload":
+            pipe.enable_sequential_cpu_offload(device=device)
+            if e1_transformer is not None:
+                from accelerate import cpu_offload
+
+                cpu_offload(e1_transformer, execution_device=torch.device(device))
+        else:
+            raise ModelUnavailable(f"unknown memory mode {mode!r}: use gpu, model-offload or sequential-offload")
+
+    def before_edit_loop(self, pipe) -> None:
+        """Text encoding is done: under model offload, send the encoders back before a transformer loads."""
+        if self.placement.memory_mode == "model-offload":
+            for hook in getattr(pipe, "_all_hooks", []):
+                hook.offload()
+
+    def before_refine(self, pipe) -> None:
+        if self._e1_hook is not None:
+            self._e1_hook.offload()
+
+    def after_job(self, pipe) -> None:
+        if self.placement.memory_mode == "model-offload":
+            for hook in getattr(pipe, "_all_hooks", []):
+                hook.offload()
+            if self._e1_hook is not None:
+                self._e1_hook.offload()
