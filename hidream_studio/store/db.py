@@ -111,9 +111,12 @@ def schema_revision(engine: Engine) -> str | None:
 
 
 def describe(url: str) -> str:
-    """The URL without password, for messages."""
+    """The database for messages: a SQLite file's path, else the URL without its password."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            return parsed.database
+        return parsed.render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return "<invalid URL>"
 
@@ -131,7 +134,9 @@ def translate(exc: BaseException, where: str) -> StoreError:
     if "disk is full" in low or "disk full" in low:
         return StoreError(f"disk full while writing database {where}; nothing was saved")
     if "disk i/o error" in low:
-        return StoreError(f"disk I/O error writing database {where} (disk full or failing?); nothing was saved")
+        return StoreError(
+            f"disk I/O error writing database {where} (disk full or failing?); nothing was saved"
+        )
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return StoreError(f"database {where} is corrupt or not a database")
     if "readonly" in low or "read-only" in low or "unable to open" in low:

@@ -31,8 +31,8 @@ def add(store: Store, session_id: str, seed: int, **kwargs):
     return store.record_turn(session_id, image=image(seed), recipe=recipe(f"v{seed}", seed=seed), **kwargs)
 
 
-def run_python(code: str, cwd: Path, timeout: float = 60, **popen) -> subprocess.CompletedProcess:
-    """Run `code` in a fresh interpreter (a real process restart), from `cwd`."""
+def run_python(code: str, cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run `code` with `args` in a fresh interpreter (a real process restart), from `cwd`."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout, **popen)  # fmt: skip
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
