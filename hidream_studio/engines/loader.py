@@ -104,7 +104,7 @@ def load_generator(spec: ModelSpec, settings, placement: Placement):
         ensure_tiny(spec.build_tiny)
     if spec.local and not Path(spec.source, "model_index.json").is_file():
         raise ModelUnavailable(f"no HiDream-I1 pipeline in {spec.source} (model_index.json missing)")
-    kwargs: dict[str, Any] = {"torch_dtype": placement.dtype}
+    kwargs: dict[str, Any] = {"dtype": placement.dtype}
     errors = _load_errors()
     if spec.needs_llama:
         if not settings.llama:
@@ -124,7 +124,7 @@ def load_generator(spec: ModelSpec, settings, placement: Placement):
         quant = diffusers_quant_config(placement)
         if quant is not None:
             kwargs["transformer"] = HiDreamImageTransformer2DModel.from_pretrained(
-                spec.source, subfolder="transformer", quantization_config=quant, torch_dtype=placement.dtype)
+                spec.source, subfolder="transformer", quantization_config=quant, dtype=placement.dtype)
         pipe = HiDreamImagePipeline.from_pretrained(spec.source, **kwargs)
     except errors as exc:
         raise _unavailable("the HiDream-I1 model", spec.source, exc, spec.local) from None
@@ -161,7 +161,7 @@ def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
         return pipe.transformer, "lora"
     try:
         transformer = HiDreamImageTransformer2DModel.from_pretrained(
-            spec.source, subfolder="transformer", torch_dtype=placement.dtype,
+            spec.source, subfolder="transformer", dtype=placement.dtype,
             quantization_config=diffusers_quant_config(placement),
         )
     except errors as exc:

@@ -1,0 +1,116 @@
+"""Bad input is refused before any model runs; missing models give one actionable line."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from PIL import Image
+
+from hidream_studio.cli import main
+from hidream_studio.config import Settings
+from hidream_studio.domain import EditRequest, GenerateRequest, InvalidImage, InvalidParams, ModelUnavailable
+from hidream_studio.engines import load_engine
+from hidream_studio.imageio import open_image
+
+
+@pytest.fixture()
+def unloadable(tmp_path):
+    """An engine whose model cannot load (no Llama): any check that passes would hit ModelUnavailable."""
+    return load_engine(Settings(home=tmp_path, model="i1-fast", llama=None))
+
+
+@pytest.mark.parametrize("req", [
+    GenerateRequest(""), GenerateRequest("   "), GenerateRequest("x", steps=0), GenerateRequest("x", steps=5000),
+    GenerateRequest("x", steps=2.5), GenerateRequest("x", guidance=-1), GenerateRequest("x", guidance=math.nan),
+    GenerateRequest("x", width=8), GenerateRequest("x", width=100000), GenerateRequest("x", width=2000, height=100),
+    GenerateRequest("x" * 5000), GenerateRequest("x", seed=-3),
+])
+def test_bad_generate_params_refused_before_loading(unloadable, req):
+    with pytest.raises(InvalidParams):
+        unloadable.generate(req)
+    assert unloadable.models is None
+
+
+@pytest.mark.parametrize("req", [
+    EditRequest("", Image.new("RGB", (64, 64))), EditRequest("make it red", None),
+    EditRequest("x", Image.new("RGB", (64, 64)), image_guidance=99), EditRequest("x", Image.new("RGB", (64, 64)), refine_strength=1.5),
+])
+def test_bad_edit_params_refused(unloadable, req):
+    with pytest.raises(InvalidParams):
+        unloadable.edit(req)
+
+
+def test_bad_images_refused_before_loading(unloadable):
+    with pytest.raises(InvalidImage):
+        unloadable.edit(EditRequest("make it red", b"this is not an image"))
+    bomb = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(bomb, "PNG")
+    with pytest.raises(InvalidImage, match="decompression bomb"):
+        unloadable.edit(EditRequest("make it red", bomb.getvalue()))
+    assert unloadable.models is None
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "CMYK", "L", "LA", "1", "I;16", "I", "F"])
+def test_any_image_mode_becomes_rgb(mode):
+    img = Image.new("RGB", (80, 40), (200, 20, 20)).convert("L" if mode.startswith("I") or mode == "F" else "RGB")
+    img = img.convert(mode) if not mode.startswith("I;16") else img.convert("I").point(lambda v: v * 200).convert("I;16")
+    out = open_image(img)
+    assert out.mode == "RGB" and out.size == (128, 64)  # the small image was upscaled to a 64 px short side
+
+
+def test_transparency_goes_on_white_and_big_images_shrink():
+    clear = Image.new("RGBA", (100, 100), (255, 0, 0, 0))
+    assert open_image(clear).getpixel((5, 5)) == (255, 255, 255)
+    assert max(open_image(Image.new("RGB", (5000, 3000))).size) == 2048
+
+
+def test_missing_llama_names_the_fix(unloadable):
+    with pytest.raises(ModelUnavailable, match="--llama"):
+        unloadable.generate(GenerateRequest("a cat"))
+
+
+def test_offline_hub_model_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    eng = load_engine(Settings(home=tmp_path, model="i1-dev", llama=str(tmp_path / "no-llama-here")))
+    with pytest.raises(ModelUnavailable) as info:
+        eng.load()
+    assert "no-llama-here" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unknown_or_empty_model_folder(tmp_path):
+    with pytest.raises(ModelUnavailable, match="unknown model"):
+        load_engine(Settings(home=tmp_path, model="i9-huge")).load()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelUnavailable, match="no HiDream model"):
+        load_engine(Settings(home=tmp_path, model=str(tmp_path / "empty"))).load()
+
+
+def test_generator_without_editor_refuses_edits_clearly(tiny_home, tmp_path):
+    import shutil
+
+    alone = shutil.copytree(tiny_home / "models" / "tiny" / "i1", tmp_path / "just-i1")  # no family around it
+    eng = load_engine(Settings(home=tmp_path, model=str(alone)))
+    assert eng.describe()["editor"] is None
+    with pytest.raises(ModelUnavailable, match="--editor"):
+        eng.edit(EditRequest("make it red", Image.new("RGB", (64, 64))))
+
+
+def test_quantize_without_package_is_explained(tmp_path):
+    eng = load_engine(Settings(home=tmp_path, model="tiny", quantize="nf4"))
+    with pytest.raises(ModelUnavailable, match="bitsandbytes|CUDA"):
+        eng.load()
+
+
+def test_make_tiny_cli(tmp_path, capsys, tiny_home):
+    out = tmp_path / "t"
+    assert main(["make-tiny", str(out), "--seed", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["members"] == ["i1", "e1-lora", "e1-full"] and report["bytes"] < 20_000_000
+    assert (out / "i1" / "model_index.json").is_file()
+    assert (out / "e1-lora" / "pytorch_lora_weights.safetensors").is_file()
+    assert (out / "e1-full" / "transformer" / "config.json").is_file()
+    assert main(["make-tiny", str(out)]) == 2  # refuses a non-empty folder
