@@ -61,6 +61,13 @@ CASES = [
     ("换一个背景", True, False, E, "换一个背景", None),
     ("谢谢！把圆形变成绿色", True, False, E, "把圆形变成绿色", None),
     ("怎么把背景换成黄色？", True, False, E, "把背景换成黄色", None),
+    ("same but at night", True, False, E, "same but at night", None),
+    ("what if the cat was orange?", True, False, E, "what if the cat was orange", None),
+    ("is it possible to make it brighter?", True, False, E, "make it brighter", None),
+    ("I'd like to make it brighter", True, False, E, "make it brighter", None),
+    ("it's too dark", True, False, E, "it's too dark", None),
+    ("太暗了", True, False, E, "太暗了", None),
+    ("帮我P掉背景里的人", True, False, E, "P掉背景里的人", None),
     # --- generate with a canvas: a new scene or an explicit ask ------------------------------------
     ("a cat on a sofa", True, False, G, "a cat on a sofa", None),
     ("new image: a red cube on a table", True, False, G, "a red cube on a table", None),
@@ -84,6 +91,9 @@ CASES = [
     ("新图：一只橘猫", True, False, G, "一只橘猫", None),
     ("一只猫在沙发上", True, False, G, "一只猫在沙发上", None),
     ("好看的猫", True, False, G, "好看的猫", None),
+    ("画只猫", True, False, G, "猫", None),
+    ("make 3 cats", True, False, G, "3 cats", None),
+    ("let's start over with a dog", True, False, G, "a dog", None),
     # --- no canvas: edit-like messages generate --------------------------------------------------
     ("make it blue", False, False, G, "make it blue", None),
     ("add a hat", False, False, G, "add a hat", None),
@@ -101,6 +111,7 @@ CASES = [
     ("撤回", True, False, U, "", None),
     ("返回上一步", True, False, U, "", None),
     ("请撤销一下", True, False, U, "", None),
+    ("that's wrong, go back", True, False, U, "", None),
     ("redo", True, False, R, "", None),
     ("redo that", True, False, R, "", None),
     ("重做", True, False, R, "", None),
@@ -137,6 +148,7 @@ CASES = [
     ("换一个", True, False, V, "", None),
     ("重新生成", True, False, V, "", None),
     ("再画一张", True, False, V, "", None),
+    ("这个不错，再来一张", True, False, V, "", None),
     # --- upload ----------------------------------------------------------------------------------
     ("", False, True, UP, "", None),
     ("here's my photo", True, True, UP, "", None),
@@ -168,6 +180,11 @@ CASES = [
     ("", True, False, CH, SAME, None),
     ("new image:", True, False, CH, SAME, None),
     ("画", False, False, CH, SAME, None),
+    ("I don't like it", True, False, CH, SAME, None),
+    ("不好看", True, False, CH, SAME, None),
+    ("is it blue?", True, False, CH, SAME, None),
+    ("compare version 2 and 3", True, False, CH, SAME, None),
+    ("删除版本3", True, False, CH, SAME, None),
 ]
 
 

@@ -202,7 +202,10 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False) -> Decis
     core = strip_politeness(rest)
     if not core:
         return Decision(Route.CHAT, original, None, "only politeness, nothing to draw")
-    decision = _history(core) or _picture(core, has_canvas)
+    decision = _history(core)
+    if decision is None and lx.MENTIONS_VERSION.search(core):
+        decision = Decision(Route.CHAT, core, None, "talks about versions but names no checkout")
+    decision = decision or _picture(core, has_canvas)
     return replace(decision, text=original) if decision.route is Route.CHAT else decision
 
 

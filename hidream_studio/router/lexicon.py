@@ -45,7 +45,9 @@ _EN_PRAISE = ["great", "nice", "cool", "awesome", "perfect", "wow", "amazing", "
               "love it", "i love it", "looks good", "looks great", "good job", "well done", "good", "fantastic",
               "wonderful", "neat", "sweet", "brilliant", "lol", "haha", "so cute", "so good", "so nice", "so pretty",
               "so beautiful", "so cool", "you are great", "you're great", "you are awesome", "you're awesome",
-              "you are the best", "you're the best", "very nice", "very good", "really nice", "have a nice day", "have a good day"]  # fmt: skip
+              "you are the best", "you're the best", "very nice", "very good", "really nice", "have a nice day", "have a good day",
+              "i don't like it", "i don't like that", "i do not like it", "not like that", "never mind", "nevermind",
+              "forget it", "that's wrong", "wrong", "oops", "no no", "not quite", "meh", "ugh"]  # fmt: skip
 _EN_ACK = [
     "ok",
     "okay",
@@ -84,7 +86,8 @@ _ZH_GREETING = [
 ]
 _ZH_THANKS = ["谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "非常感谢", "辛苦了"]
 _ZH_PRAISE = ["太棒了", "真棒", "很棒", "棒", "很好", "不错", "真不错", "漂亮", "好看", "真好看", "厉害", "完美",
-              "哇", "哈哈", "酷", "喜欢", "我喜欢"]  # fmt: skip
+              "哇", "哈哈", "酷", "喜欢", "我喜欢", "这个不错", "这张不错", "这个好", "挺好", "挺好的", "很好看",
+              "不好看", "不喜欢", "我不喜欢", "不要这个", "不对", "错了", "算了", "不行", "一般", "一般般"]  # fmt: skip
 _ZH_ACK = ["好的", "好", "嗯", "嗯嗯", "行", "可以", "对", "是的", "没问题", "ok"]
 # Chinese has no spaces: these may run straight into a request ("谢谢把背景换成黄色"); the others
 # need punctuation or the end, because "好看的猫" is a prompt.
@@ -125,7 +128,7 @@ EN_WH_QUESTION = _rx(
 # With a "?" more starts count; "how about a dog?" and "what if ..." are suggestions, not questions.
 EN_QUESTION_START = _rx(
     r"^(?:what|what's|whats|how|how's|why|who|whom|whose|where|when|which|is|are|am|was|were|do|does|did|"
-    r"have you|has|should i|shall i)\b(?!\s+(?:about|if)\b)"
+    r"have you|has|should i|shall i)\b(?!\s+(?:about|if)\b)(?!\s+(?:it|there)\s+(?:possible|a way)\b)"
 )
 # Exclamations that start like questions: "what a sunset!", "how beautiful".
 EN_EXCLAMATION = _rx(r"^(?:what an?\b|how (?:beautiful|cute|nice|lovely|pretty|cool|amazing|great)\b)")
@@ -141,9 +144,10 @@ ZH_REQUEST_HINT = _rx(
 # Politeness and framing dropped from the front and the end of a request.
 # -------------------------------------------------------------------------------------------
 EN_POLITE_PREFIX = _rx(
-    r"^(?:please|pls|plz|kindly|(?:can|could|would|will)\s+(?:you|u)(?:\s+please)?(?:\s+kindly)?|"
-    r"would you mind|(?:i\s+)?(?:want|wanna|need|'d like|would like|'d love|would love)\s+(?:you\s+)?to|"
-    r"i\s*(?:want|wanna|need|'d like|would like|'d love|would love|wish)|i\s+need\s+you\s+to|"
+    r"^(?:please|pls|plz|kindly|(?:can|could|would|will)\s+(?:you|u|we)(?:\s+please)?(?:\s+kindly)?|"
+    r"would you mind|(?:is|would)\s+(?:it|there)\s+(?:be\s+)?(?:possible|a way)\s+to|"
+    r"i\s*(?:want|wanna|need|'d like|would like|'d love|would love)(?:\s+you)?\s+to|"
+    r"i\s*(?:want|wanna|need|'d like|would like|'d love|would love|wish)|"
     r"let's|lets|let me see|let me have|go ahead and|now|then|and|also|just|so|maybe|perhaps|"
     r"how about|what about)\b[\s,:]*"
 )
@@ -182,7 +186,7 @@ EN_IMAGE_OF = _rx(
 ZH_NEW_IMAGE = _rx(r"^(?:新(?:的)?(?:图片|图像|图|画|一张)|重新开始|从头开始|另起一张)[\s:：,，]*")
 ZH_CREATE = _rx(
     r"^(?:画(?![面风质布成上中里])|绘制|生成|创作|创建|制作|做(?=一|个|张|幅)|来(?=一|张|幅|个))"
-    r"(?:一?(?:张|幅|副|个))?(?:新的)?(?:图片|图像|图画|图|画)?[\s:：,，]*"
+    r"(?:一?(?:张|幅|副|个)|(?:只|条|头|匹|朵|辆|座|棵|位|群|片)(?=\S))?(?:新的)?(?:图片|图像|图画|图|画)?[\s:：,，]*"
 )
 ZH_CREATE_ON_CANVAS = _rx(r"^在.{1,12}?(?:上|里|中|旁边?|前面|后面)(?:画|加|添|放|写)")
 
@@ -205,7 +209,7 @@ EN_EDIT_PHRASE = _rx(
     r"^(?:more|less|bigger|smaller|larger|brighter|darker|lighter|warmer|cooler|sharper|softer|"
     r"happier|sadder|older|younger|redder|bluer|greener|longer|shorter|wider|taller|thinner|"
     r"with|without|but|except|instead|also|it|this one|the image|the picture|the photo)\b(?!')|"
-    r"\binstead\b|^in the style of\b|^as an?\s+(?:\w+\s+)?(?:painting|sketch|drawing|watercolou?r|cartoon|anime|"
+    r"\binstead\b|^same\b|^what if\b|^(?:it'?s\s+|it is\s+)?too\s+\w+|^in the style of\b|^(?:at|by|in|during)\s+(?:the\s+)?(?:night|sunset|sunrise|dawn|dusk|winter|summer|autumn|fall|spring|rain|snow|daylight|daytime|moonlight)$|^as an?\s+(?:\w+\s+)?(?:painting|sketch|drawing|watercolou?r|cartoon|anime|"
     r"photo|illustration|poster|comic)\b|^in\s+[\w\s\-]{1,30}\s+style$|"
     r"\b(?:should|must|needs? to|has to)\s+(?:be|have|wear|look|hold|become|get)\b|"
     r"^(?:the|it|its)\b.{0,40}\bto (?:be|look|have|wear)\b"
@@ -218,7 +222,7 @@ ZH_EDIT_VERBS = [
     "换成", "换为", "改成", "改为", "变成", "变为", "替换", "去掉", "去除", "删掉", "删除", "移除", "拿掉",
     "抹掉", "擦掉", "加上", "添加", "增加", "加一", "加个", "戴上", "穿上", "调亮", "调暗", "调成", "涂成",
     "染成", "放大", "缩小", "旋转", "翻转", "裁剪", "转成", "转换成", "转为", "修改", "改一下", "换一下",
-    "画上", "画成", "弄成", "P成", "去背景", "抠图", "上色", "变亮", "变暗", "变大", "变小", "变得",
+    "画上", "画成", "弄成", "P成", "P掉", "抠掉", "去背景", "抠图", "上色", "变亮", "变暗", "变大", "变小", "变得",
 ]  # fmt: skip
 ZH_EDIT_VERB = _rx(rf"({_alt(ZH_EDIT_VERBS)})")
 ZH_EDIT_PHRASE = _rx(
@@ -227,7 +231,7 @@ ZH_EDIT_PHRASE = _rx(
     r"^(?:换(?:个|一|成|掉|上)|改(?:成|为|一|个|下)|加(?:个|一|上|点|些|入)|添(?:加|个|一|上)|删(?:掉|除|去)|"
     r"移(?:除|走|掉|到)|去掉|去除|变(?:成|为|得|亮|暗|大|小|个))|^(?:它|这张|这幅|图中|图里|画面|图片里|照片里)|"
     r"^(?:再|更加?|稍微|稍稍|变得?).{1,6}?(?:一点儿?|一些|些|点儿?)?$|^.{1,6}?(?:一点儿?|一些|点儿)$|"
-    r"(?:更加?|再)\S{1,4}(?:一点儿?|一些|些)|^(?:用|以).{1,12}风格|风格$|^(?:恢复|还原).+"
+    r"(?:更加?|再)\S{1,4}(?:一点儿?|一些|些)|^(?:用|以).{1,12}风格|风格$|^(?:恢复|还原).+|^太.{1,4}了?$"
 )
 
 # -------------------------------------------------------------------------------------------
@@ -293,6 +297,9 @@ _ZH_TARGET = (
     rf"v(?P<zh_v>\d+)"
 )
 CHECKOUT_ZH = _rx(rf"^{_ZH_GO}?\s*(?:{_ZH_TARGET})(?:的?(?:版本|图|那张|那个))?$")
+# A message about versions that is not a checkout ("compare version 2 and 3", "delete v3") must not
+# become a picture of the words: it is answered in text.
+MENTIONS_VERSION = _rx(r"\bversions?\s*#?\d+\b|\bv\d+\b|版本\s*\d|第\S{1,3}版|\d+\s*号版本")
 CHECKOUT_ZH_BARE = _rx(
     r"^(?:回到|切换到|跳到|退回到|返回到)\s*(?P<zh_bare>\d+|[零〇一二两三四五六七八九十百千]+)$"
 )
