@@ -304,3 +304,28 @@ def test_router_is_pure_and_light():
     for heavy in ("torch", "gradio", "sqlalchemy", "PIL", "open(", "requests"):
         assert heavy not in source, heavy
     assert "hidream_studio.router" in sys.modules
+
+
+def test_invariants_hold_for_random_word_salad():
+    import random
+
+    rng = random.Random(4)
+    words = (
+        "make it the a cat 猫 把 换成 version v2 go back to please 请 再 更 一点 here's my photo use this and"
+        " , . ? ！ 第 二 个 版本 draw me new image : with undo 撤销 another 再来一张 hi 你好 吗"
+    ).split()
+    for i in range(400):
+        message = " ".join(rng.choice(words) for _ in range(rng.randint(1, 30)))
+        d = route(message, has_canvas=bool(i % 2), has_attachment=i % 5 == 0)
+        assert d.reason, message
+        if d.route in (G, E):
+            assert d.text.strip(), message
+        if d.route is E:
+            assert i % 2, "an edit needs a canvas"
+        if d.route is C:
+            assert isinstance(d.target, int) and d.text == "", message
+        else:
+            assert d.target is None, message
+        if d.route in (U, R, V):
+            assert d.text == "", message
+        assert (d.route is UP) == (i % 5 == 0), message
