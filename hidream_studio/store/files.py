@@ -81,9 +81,14 @@ class ImageFiles:
     def __init__(self, root: Path):
         self.root = Path(root).expanduser().resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._root_str = str(self.root)
 
     def path_for(self, sha: str) -> Path:
         return self.root / sha[:2] / f"{sha}.png"
+
+    def path_str(self, sha: str) -> str:
+        """``str(path_for(sha))`` without pathlib (called once per version of a loaded tree)."""
+        return f"{self._root_str}{os.sep}{sha[:2]}{os.sep}{sha}.png"
 
     def write(self, data: bytes) -> str:
         """Store `data` under its hash (atomic, durable) and return the hash. OSError on failure."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +28,8 @@ VERSION_COLUMNS = (
     _V.elapsed_s, _V.image_sha256, _V.created_at,
 )  # fmt: skip
 SESSION_COLUMNS = (_S.id, _S.title, _S.owner, _S.created_at, _S.updated_at, _S.head)
-PathFor = Callable[[str], Path]
+PathFor = Callable[[str], str]  # image hash -> absolute path of its file
+_KINDS = {kind.value: kind for kind in VersionKind}
 
 
 # ---------------------------------------------------------------------------------- sessions
@@ -171,19 +171,22 @@ def fetch_version(conn: Connection, session_id: str, number: int, path_for: Path
     return to_version(session_id, row, path_for)
 
 
-def fetch_versions(conn: Connection, session_id: str, path_for: PathFor) -> list[Version]:
-    query = sa.select(*VERSION_COLUMNS).where(_V.session_id == session_id).order_by(_V.number)
-    return [to_version(session_id, r, path_for) for r in conn.execute(query)]
+def fetch_versions(conn: Connection, session_id: str, path_for: PathFor, after: int = 0) -> list[Version]:
+    """The session's versions numbered above `after`, in order."""
+    query = (
+        sa.select(*VERSION_COLUMNS).where(_V.session_id == session_id, _V.number > after).order_by(_V.number)
+    )
+    return [to_version(session_id, r, path_for) for r in conn.execute(query).all()]
 
 
 def to_version(session_id: str, r: Row, path_for: PathFor) -> Version:
-    recipe = Recipe(VersionKind(r.kind), r.prompt, r.prompt_sent, r.negative_prompt, r.model_id,
-                    r.model_revision, r.seed, r.steps, r.guidance, r.image_guidance, r.width, r.height,
-                    r.elapsed_s)  # fmt: skip
-    return Version(
-        session_id, r.number, r.parent, recipe, str(path_for(r.image_sha256)), r.image_sha256,
-        r.created_at.isoformat(),
-    )  # fmt: skip
+    # Tuple unpacking, not attribute access: this runs once per row when a 10,000-version
+    # tree is loaded for display.
+    (number, parent, kind, prompt, prompt_sent, negative, model_id, revision, seed, steps, guidance,
+     image_guidance, width, height, elapsed_s, sha, created_at) = r  # fmt: skip
+    recipe = Recipe(_KINDS[kind], prompt, prompt_sent, negative, model_id, revision, seed, steps, guidance,
+                    image_guidance, width, height, elapsed_s)  # fmt: skip
+    return Version(session_id, number, parent, recipe, path_for(sha), sha, created_at.isoformat())
 
 
 def session_shas(conn: Connection, session_id: str) -> set[str]:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..domain import Message, NotFound, Recipe, SessionInfo, StoreError, StudioError, Version, VersionKind
 from . import db
 from . import queries as q
+from .cache import TreeCache
 from .files import ImageFiles, encode_png, recipe_metadata
 
 
@@ -56,6 +57,7 @@ class Store:
         self.engine = engine
         self.files = files
         self._where = where  # the database, for error messages
+        self._trees = TreeCache()
 
     # ------------------------------------------------------------------ life cycle
     @classmethod
@@ -120,6 +122,7 @@ class Store:
             q.lock_session(conn, session_id, owner)
             shas = q.session_shas(conn, session_id)
             q.delete_session_rows(conn, session_id)
+        self._trees.drop(session_id)
         with self._tx() as conn:
             unused = shas - q.referenced_shas(conn, among=shas)
         for sha in unused:
@@ -173,7 +176,7 @@ class Store:
                     elif par is not None:
                         q.point_path_at(conn, session_id, number)
                 q.add_messages(conn, s, messages, number)
-                return q.fetch_version(conn, session_id, number, self.files.path_for) if number else None
+                return q.fetch_version(conn, session_id, number, self.files.path_str) if number else None
 
     def undo(
         self, session_id: str, owner: str | None = None, messages: Sequence[Message] = ()
@@ -209,19 +212,26 @@ class Store:
     def head(self, session_id: str, owner: str | None = None) -> Version | None:
         with self._tx() as conn:
             s = q.find_session(conn, session_id, owner, by_title=False)
-            return q.fetch_version(conn, session_id, s.head, self.files.path_for) if s.head else None
+            return q.fetch_version(conn, session_id, s.head, self.files.path_str) if s.head else None
 
     def get_version(self, session_id: str, number: int, owner: str | None = None) -> Version:
         with self._tx() as conn:
             s = q.find_session(conn, session_id, owner, by_title=False)
             q.check_number(number, s.last_number)
-            return q.fetch_version(conn, session_id, number, self.files.path_for)
+            return q.fetch_version(conn, session_id, number, self.files.path_str)
 
     def versions(self, session_id: str, owner: str | None = None) -> list[Version]:
         """The whole tree, ordered by number."""
         with self._tx() as conn:
             q.find_session(conn, session_id, owner, by_title=False)
-            return q.fetch_versions(conn, session_id, self.files.path_for)
+            known = self._trees.get(session_id)
+            return list(
+                self._trees.extend(
+                    session_id,
+                    known,
+                    q.fetch_versions(conn, session_id, self.files.path_str, after=len(known)),
+                )
+            )
 
     def messages(self, session_id: str, owner: str | None = None) -> list[Message]:
         """The transcript, oldest first."""
@@ -301,4 +311,4 @@ class Store:
         if target is not None:
             q.move_head(conn, s.id, target)
         q.add_messages(conn, s, messages, target if target is not None else s.head)
-        return q.fetch_version(conn, s.id, target, self.files.path_for) if target is not None else None
+        return q.fetch_version(conn, s.id, target, self.files.path_str) if target is not None else None

@@ -206,3 +206,25 @@ def test_random_walks_match_the_reference_semantics(store):
         assert got == expected, f"step {step}: {op}"
         assert store.get_session(sid).head == model.head, f"step {step}: {op}"
     assert shape(store, sid) == sorted(model.parent.items())
+
+
+def test_a_second_store_on_the_same_database_sees_new_versions(store, home):
+    from hidream_studio.store import Store
+
+    sid = store.create_session().id
+    add(store, sid, 1)
+    assert [v.number for v in store.versions(sid)] == [1]  # now cached by `store`
+    with Store.open(f"sqlite:///{home / 'studio.db'}", home / "images") as other:
+        add(other, sid, 2)
+        other.undo(sid)
+        add(other, sid, 3)
+    tree = store.versions(sid)
+    assert [(v.number, v.parent, v.recipe.prompt) for v in tree] == [
+        (1, None, "v1"),
+        (2, 1, "v2"),
+        (3, 1, "v3"),
+    ]
+    assert store.versions(sid) == tree
+    store.delete_session(sid)
+    with pytest.raises(NotFound):
+        store.versions(sid)
