@@ -7,7 +7,10 @@ messages per version) in a temporary SQLite store, then times, on top of it:
   add_version      record_turn with a 64x64 image: PNG encode, atomic fsynced file, one transaction
   undo / redo      one head move each (alternating at the deep end of the history)
   checkout         to a random version (re-points the redo path: a recursive read)
-  load_tree        store.versions(): the whole tree as Version objects, for display
+  load_tree        store.versions(): the whole tree as Version objects, for display; cold (a
+                   freshly opened store) and after a turn (the store's append-only cache of rows)
+  image_file_write the content-addressed file alone (write, fsync, rename, fsync folder): the
+                   disk's share of add_version
   open             Store.open on the existing database (schema check + orphan scan)
 Goals (issue 2): add <= 5 ms, undo/redo <= 2 ms, load_tree <= 100 ms (medians).
 """
@@ -104,10 +107,16 @@ def main() -> int:
     undo_redo = timed(lambda: (store.undo(sid), store.redo(sid)), args.samples)
     total = args.versions + args.samples
     checkout = timed(lambda: store.checkout(sid, rng.randint(1, total)), 100)
-    load = timed(lambda: store.versions(sid), 15)
+    store.versions(sid)
+    load_warm = timed(lambda: (store.record_turn(sid, messages=turn), store.versions(sid)), 15)
     assert len(store.versions(sid)) == total
+    file_write = timed(lambda: store.files.write(rng.randbytes(13_000)), 100)  # ~ a 64x64 PNG
     store.close()
     reopen = timed(lambda: Store.open(url, root / "images").close(), 5)
+    load_cold = []
+    for _ in range(7):
+        with Store.open(url, root / "images") as fresh:
+            load_cold += timed(lambda fresh=fresh: fresh.versions(sid), 1)
 
     result = {
         "benchmark": "store",
@@ -118,12 +127,14 @@ def main() -> int:
         "redo": summary(redo),
         "undo_then_redo_pair": summary(undo_redo),
         "checkout_random": summary(checkout),
-        "load_tree": summary(load),
+        "image_file_write_fsync": summary(file_write),
+        "load_tree_cold": summary(load_cold),
+        "load_tree_after_a_turn": summary(load_warm),
         "open_existing": summary(reopen),
         "goals_met": {
             "add_version_median_le_5ms": statistics.median(add) <= 5,
             "undo_redo_median_le_2ms": max(statistics.median(undo), statistics.median(redo)) <= 2,
-            "load_tree_median_le_100ms": statistics.median(load) <= 100,
+            "load_tree_cold_median_le_100ms": statistics.median(load_cold) <= 100,
         },
         "machine": {
             "python": platform.python_version(),

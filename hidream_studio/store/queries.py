@@ -78,9 +78,7 @@ def lock_session(conn: Connection, session_id: str, owner: str | None) -> Row:
 def session_info(r: Any) -> SessionInfo:
     if isinstance(r, Row):
         r = r._mapping
-    return SessionInfo(
-        r["id"], r["title"], r["owner"], r["created_at"].isoformat(), r["updated_at"].isoformat(), r["head"]
-    )
+    return SessionInfo(r["id"], r["title"], r["owner"], r["created_at"], r["updated_at"], r["head"])
 
 
 def list_sessions(conn: Connection, owner: str | None) -> list[SessionInfo]:
@@ -186,7 +184,7 @@ def to_version(session_id: str, r: Row, path_for: PathFor) -> Version:
      image_guidance, width, height, elapsed_s, sha, created_at) = r  # fmt: skip
     recipe = Recipe(_KINDS[kind], prompt, prompt_sent, negative, model_id, revision, seed, steps, guidance,
                     image_guidance, width, height, elapsed_s)  # fmt: skip
-    return Version(session_id, number, parent, recipe, path_for(sha), sha, created_at.isoformat())
+    return Version(session_id, number, parent, recipe, path_for(sha), sha, created_at)
 
 
 def session_shas(conn: Connection, session_id: str) -> set[str]:
@@ -234,6 +232,6 @@ def fetch_messages(conn: Connection, session_id: str) -> list[tuple[int, Message
     )
     return [
         (r.turn, Message(r.role, r.text, r.version, Decision.from_dict(r.decision) if r.decision else None,
-                         r.created_at.isoformat()))
+                         r.created_at))
         for r in conn.execute(query)
     ]  # fmt: skip

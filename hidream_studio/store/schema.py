@@ -11,7 +11,7 @@ Three tables, all scoped by session:
   ``redo_child`` remembers the child most recently visited, which is where redo goes.
 - ``messages``: the transcript; ``turn`` groups the messages written by one call.
 
-Times are timezone-aware UTC datetimes (stored naive-UTC on SQLite, see ``UTCDateTime``).
+Times are ISO 8601 UTC text (see ``Timestamp``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so later migrations (batch mode on SQLite) can refer to them.
 NAMING = {
@@ -32,27 +31,15 @@ NAMING = {
 metadata = sa.MetaData(naming_convention=NAMING)
 
 
-class UTCDateTime(TypeDecorator):
-    """A datetime that always comes back timezone-aware UTC, whatever the backend keeps."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):  # noqa: ARG002 - TypeDecorator signature
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store")
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):  # noqa: ARG002
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+# Times are ISO 8601 text in UTC with a fixed shape ("2026-11-27T15:41:43.123456+00:00"): they sort
+# chronologically as strings on every backend, and are exactly what the domain dataclasses carry,
+# so loading a 10,000-version tree parses no dates.
+Timestamp = sa.String(32)
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+def utcnow() -> str:
+    """Now, as the store writes times."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 sessions = sa.Table(
@@ -61,8 +48,8 @@ sessions = sa.Table(
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("title", sa.String(200), nullable=False, server_default=""),
     sa.Column("owner", sa.String(200), nullable=True, index=True),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
-    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
     sa.Column("head", sa.Integer, nullable=True),
     sa.Column("last_number", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_turn", sa.Integer, nullable=False, server_default="0"),
@@ -90,7 +77,7 @@ versions = sa.Table(
     sa.Column("height", sa.Integer, nullable=True),
     sa.Column("image_sha256", sa.String(64), nullable=False, index=True),
     sa.Column("elapsed_s", sa.Float, nullable=True),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
     sa.UniqueConstraint("session_id", "number"),
     sa.ForeignKeyConstraint(
         ["session_id", "parent"], ["versions.session_id", "versions.number"], ondelete="CASCADE"
@@ -108,7 +95,7 @@ messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False, server_default=""),
     sa.Column("version", sa.Integer, nullable=True),
     sa.Column("decision", sa.JSON, nullable=True),
-    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
     sa.ForeignKeyConstraint(
         ["session_id", "version"], ["versions.session_id", "versions.number"], ondelete="CASCADE"
     ),

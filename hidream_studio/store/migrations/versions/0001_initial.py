@@ -20,8 +20,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), nullable=False),
         sa.Column("title", sa.String(200), nullable=False, server_default=""),
         sa.Column("owner", sa.String(200), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.String(32), nullable=False),
+        sa.Column("updated_at", sa.String(32), nullable=False),
         sa.Column("head", sa.Integer, nullable=True),
         sa.Column("last_number", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_turn", sa.Integer, nullable=False, server_default="0"),
@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("height", sa.Integer, nullable=True),
         sa.Column("image_sha256", sa.String(64), nullable=False),
         sa.Column("elapsed_s", sa.Float, nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.String(32), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_versions"),
         sa.UniqueConstraint("session_id", "number", name="uq_versions_session_id_number"),
         sa.ForeignKeyConstraint(
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text, nullable=False, server_default=""),
         sa.Column("version", sa.Integer, nullable=True),
         sa.Column("decision", sa.JSON, nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.String(32), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_messages"),
         sa.ForeignKeyConstraint(
             ["session_id"], ["sessions.id"], name="fk_messages_session_id_sessions", ondelete="CASCADE"
