@@ -78,7 +78,7 @@ class HiDreamEditPipeline:
 
     @property
     def device(self) -> torch.device:
-        return self.pipe._execution_device if self.pipe is not None else self.vae.device
+        return self.text.device
 
     @contextlib.contextmanager
     def _adapter(self, enabled: bool):

@@ -77,7 +77,7 @@ class Engine:
 
             self.placement = choose_placement(self.settings)
             models = load_all(self.generator_spec, self.editor_spec, self.settings, self.placement)
-            self.text = TextEncoders(models.pipe, PromptCache())
+            self.text = TextEncoders(models.pipe, self.placement.device, PromptCache())
             if models.editor is not None:
                 self.edit_pipeline = HiDreamEditPipeline(
                     self.text, models.pipe.vae, models.editor, models.pipe.transformer, models.editor_scheduler,
