@@ -33,7 +33,7 @@ from .domain import (
     Version,
     VersionKind,
 )
-from .imageio import load_image
+from .imageio import open_image
 from .router import flipped, route
 
 OnStep = Callable[[StepProgress], None]
@@ -254,7 +254,7 @@ class Studio:
         return self._store_result(turn, session, varied, result, VersionKind.VARIATION, source=None)
 
     def _upload(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        image = load_image(turn.attachment)  # InvalidImage before anything is written
+        image = open_image(turn.attachment)  # InvalidImage before anything is written
         recipe = Recipe(kind=VersionKind.UPLOAD, width=image.width, height=image.height)
         upload = Decision(Route.UPLOAD, "", None, decision.reason)
         reply = replies.made_reply(upload, recipe)

@@ -42,9 +42,9 @@ def run(args, settings) -> int:
                       image_guidance=args.image_guidance, width=width, height=height)
     studio = build_studio(settings)
     if args.image:  # read it before creating the session: a bad file changes nothing
-        from ..imageio import load_image
+        from ..imageio import open_image
 
-        load_image(args.image)
+        open_image(args.image)
     session, _ = studio.store.ensure_session(args.session)
 
     def on_step(progress) -> None:
