@@ -1,0 +1,146 @@
+"""GPU benchmark: full-size HiDream-I1 / E1 transformers with random weights (speed does not depend on them).
+
+    python bench/bench_gpu.py [--repeats 5] [--skip-encoders] > gpu.json
+
+Prints JSON with the card's name and, in bf16:
+  i1_1024_batch1_s / i1_1024_batch2_s   one I1 forward at 1024x1024 (4096 image tokens); batch 2 = with CFG
+  e1_768_three_branches_s               one E1 step at 768x768: side-by-side canvas (4608 tokens), 3 branches
+                                        as one batch, max_seq exact (the studio's code path)
+  e1_768_padded_s                       the same with max_seq left at 8192 tokens (what a generous config costs)
+  peak_gb_*                             peak memory with I1 + E1 transformers + the four encoders resident
+Needs about 95 GB for everything resident (an H200); on an 80 GB card the encoders are reported as not fitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+I1_CONFIG = {
+    "patch_size": 2, "in_channels": 16, "out_channels": 16, "num_layers": 16, "num_single_layers": 32,
+    "attention_head_dim": 128, "num_attention_heads": 20, "caption_channels": [4096, 4096], "text_emb_dim": 2048,
+    "num_routed_experts": 4, "num_activated_experts": 2, "axes_dims_rope": [64, 32, 32],
+    "max_resolution": [128, 128], "llama_layers": list(range(32)) + [31] * 16,
+}
+
+
+def timed(fn, repeats: int) -> float:
+    import torch
+
+    fn()  # warm-up
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return round(sorted(times)[len(times) // 2], 4)
+
+
+def build_encoders(dtype):
+    """Random full-size CLIP-L, CLIP-G, T5-XXL encoder and Llama-3.1-8B, on the GPU."""
+    import torch
+    from transformers import (
+        CLIPTextConfig,
+        CLIPTextModelWithProjection,
+        LlamaConfig,
+        LlamaForCausalLM,
+        T5Config,
+        T5EncoderModel,
+    )
+
+    with torch.device("cuda"):
+        clip_l = CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                                                            num_attention_heads=12, projection_dim=768,
+                                                            max_position_embeddings=248))
+        clip_g = CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=1280, intermediate_size=5120, num_hidden_layers=32,
+                                                            num_attention_heads=20, projection_dim=1280,
+                                                            max_position_embeddings=248))
+        t5 = T5EncoderModel(T5Config(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
+                                     feed_forward_proj="gated-gelu"))
+        llama = LlamaForCausalLM(LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336,
+                                             num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8))
+    return [m.to(dtype).eval() for m in (clip_l, clip_g, t5, llama)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-encoders", action="store_true")
+    args = parser.parse_args()
+
+    import torch
+    from diffusers import HiDreamImageTransformer2DModel
+
+    from hidream_studio.engines.edit_conditioning import exact_max_seq, predict_edit_velocity, run_transformer
+
+    if not torch.cuda.is_available():
+        print(json.dumps({"error": "no CUDA device: this benchmark needs a GPU"}))
+        return
+    dtype = torch.bfloat16
+    out: dict = {"benchmark": "hidream_gpu", "card": torch.cuda.get_device_name(0), "torch": torch.__version__,
+                 "dtype": "bfloat16", "weights": "random (speed does not depend on them)"}
+    torch.set_default_dtype(dtype)  # build 17 B parameters directly in bf16 on the GPU
+    with torch.device("cuda"):
+        i1 = HiDreamImageTransformer2DModel(**I1_CONFIG).eval()
+    torch.set_default_dtype(torch.float32)
+    out["transformer_params_b"] = round(sum(p.numel() for p in i1.parameters()) / 1e9, 2)
+    out["peak_gb_i1_weights"] = round(torch.cuda.max_memory_allocated() / 1e9, 1)
+
+    def text(batch: int, seq: int = 128):
+        return (torch.randn(batch, seq, 4096, device="cuda", dtype=dtype),
+                torch.randn(32, batch, seq, 4096, device="cuda", dtype=dtype),
+                torch.randn(batch, 2048, device="cuda", dtype=dtype))
+
+    with torch.inference_mode():
+        for batch in (1, 2):
+            t5, llama, pooled = text(batch)
+            x = torch.randn(batch, 16, 128, 128, device="cuda", dtype=dtype)
+            ts = torch.full((batch,), 500.0, device="cuda")
+            out[f"i1_1024_batch{batch}_s"] = timed(lambda: run_transformer(i1, x, ts, t5, llama, pooled), args.repeats)
+
+        torch.set_default_dtype(dtype)
+        with torch.device("cuda"):
+            e1 = HiDreamImageTransformer2DModel(**I1_CONFIG).eval()
+        torch.set_default_dtype(torch.float32)
+        t5, llama, pooled = text(3)
+        target = torch.randn(3, 16, 96, 96, device="cuda", dtype=dtype)
+        source = torch.randn(3, 16, 96, 96, device="cuda", dtype=dtype)
+        ts = torch.full((3,), 500.0, device="cuda")
+        out["e1_768_three_branches_s"] = timed(
+            lambda: predict_edit_velocity(e1, target, source, ts, t5, llama, pooled), args.repeats)
+
+        def padded():
+            canvas = torch.cat([target, source], dim=-1)
+            e1.max_seq = 8192  # what a generous max_resolution (e.g. E1.1's) would pad every call to
+            return e1(hidden_states=canvas, timesteps=ts, encoder_hidden_states_t5=t5,
+                      encoder_hidden_states_llama3=llama, pooled_embeds=pooled, return_dict=False)[0]
+
+        out["e1_768_padded_s"] = timed(padded, max(2, args.repeats // 2))
+        with exact_max_seq(e1, 96, 192) as tokens:
+            out["e1_canvas_tokens"] = tokens
+        out["peak_gb_i1_plus_e1"] = round(torch.cuda.max_memory_allocated() / 1e9, 1)
+
+        if not args.skip_encoders:
+            try:
+                encoders = build_encoders(dtype)
+                ids = torch.randint(0, 32000, (2, 128), device="cuda")
+                out["t5_encode_2x128_s"] = timed(lambda: encoders[2](ids), args.repeats)
+                out["llama_encode_2x128_s"] = timed(lambda: encoders[3](ids, output_hidden_states=True), args.repeats)
+                out["peak_gb_i1_e1_encoders_resident"] = round(torch.cuda.max_memory_allocated() / 1e9, 1)
+            except torch.OutOfMemoryError:
+                out["peak_gb_i1_e1_encoders_resident"] = (
+                    f"does not fit in {torch.cuda.get_device_properties(0).total_memory / 1e9:.0f} GB")
+    out["per_image_transformer_only_s"] = {
+        "i1_fast_16_steps": round(16 * out["i1_1024_batch1_s"], 1),
+        "i1_dev_28_steps": round(28 * out["i1_1024_batch1_s"], 1),
+        "i1_full_50_steps_cfg": round(50 * out["i1_1024_batch2_s"], 1),
+        "e1_full_28_steps": round(28 * out["e1_768_three_branches_s"], 1),
+    }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
