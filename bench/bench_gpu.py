@@ -99,7 +99,8 @@ def main() -> None:
             t5, llama, pooled = text(batch)
             x = torch.randn(batch, 16, 128, 128, device="cuda", dtype=dtype)
             ts = torch.full((batch,), 500.0, device="cuda")
-            out[f"i1_1024_batch{batch}_s"] = timed(lambda: run_transformer(i1, x, ts, t5, llama, pooled), args.repeats)
+            args_ = (i1, x, ts, t5, llama, pooled)
+            out[f"i1_1024_batch{batch}_s"] = timed(lambda a=args_: run_transformer(*a), args.repeats)
 
         torch.set_default_dtype(dtype)
         with torch.device("cuda"):
