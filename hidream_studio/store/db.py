@@ -75,11 +75,11 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
             yield conn
 
 
-def alembic_config(connection: Connection | None = None):
+def alembic_config(connection: Connection | None = None, output_buffer=None):
     """The Alembic Config of the store, built in code so it works from an installed package."""
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(output_buffer=output_buffer)
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     cfg.attributes["connection"] = connection
@@ -100,6 +100,19 @@ def migrate(engine: Engine) -> None:
             command.upgrade(alembic_config(conn), "head")
         except CommandError as exc:  # e.g. a revision made by a newer hidream-studio
             raise StoreError(f"database schema cannot be upgraded: {exc}") from exc
+
+
+def migration_sql(dialect_name: str) -> str:
+    """The DDL of every migration for another backend (e.g. "postgresql"), without connecting."""
+    import io
+
+    from alembic import command
+
+    buf = io.StringIO()
+    cfg = alembic_config(output_buffer=buf)
+    cfg.attributes["dialect_name"] = dialect_name
+    command.upgrade(cfg, "head", sql=True)
+    return buf.getvalue()
 
 
 def schema_revision(engine: Engine) -> str | None:

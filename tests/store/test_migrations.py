@@ -58,3 +58,15 @@ def test_foreign_keys_hold_versions_to_their_session(tmp_path):
             " VALUES ('nope', 1, 'generate', 'x', '2026-01-01', '', '')"
         ))  # fmt: skip
     engine.dispose()
+
+
+def test_the_migrations_render_for_postgresql_without_sqlite_specifics():
+    from hidream_studio.store.db import migration_sql
+
+    sql = migration_sql("postgresql")
+    assert (
+        "CREATE TABLE sessions" in sql and "CREATE TABLE versions" in sql and "CREATE TABLE messages" in sql
+    )
+    assert "REFERENCES versions (session_id, number)" in sql  # a parent is always in the same session
+    assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in sql
+    assert "sqlite" not in sql.lower() and "PRAGMA" not in sql
