@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from ..domain import EditRequest, EngineResult, GenerateRequest, InvalidImage, ModelUnavailable, StepProgress
@@ -70,14 +71,20 @@ class Engine:
             if self._resolve_error is not None:
                 raise self._resolve_error
             from .edit_pipeline import HiDreamEditPipeline
-            from .i1 import TextEncoders
+            from .i1 import MAX_SEQUENCE_LENGTH, TextEncoders
             from .loader import load_all
             from .memory import choose_placement
             from .runtime import PromptCache, device_lock
 
             self.placement = choose_placement(self.settings)
             models = load_all(self.generator_spec, self.editor_spec, self.settings, self.placement)
-            self.text = TextEncoders(models.pipe, self.placement.device, PromptCache())
+            # Sizes follow the VAE actually loaded (a custom folder may not use the preset's /8).
+            factor = models.pipe.vae_scale_factor
+            self.generator_spec = replace(self.generator_spec, preset=replace(self.generator_spec.preset, vae_factor=factor))
+            if self.editor_spec is not None:
+                self.editor_spec = replace(self.editor_spec, preset=replace(self.editor_spec.preset, vae_factor=factor))
+            max_len = int(self.generator_spec.meta.get("max_sequence_length", MAX_SEQUENCE_LENGTH))
+            self.text = TextEncoders(models.pipe, self.placement.device, PromptCache(), max_sequence_length=max_len)
             if models.editor is not None:
                 self.edit_pipeline = HiDreamEditPipeline(
                     self.text, models.pipe.vae, models.editor, models.pipe.transformer, models.editor_scheduler,
