@@ -141,6 +141,7 @@ def main() -> int:
             "sqlalchemy": sa.__version__,
             "sqlite": __import__("sqlite3").sqlite_version,
             "cpus": os.cpu_count(),
+            "load_avg_1min": round(os.getloadavg()[0], 2),  # 2 shared cores: figures vary with it
         },  # fmt: skip
         "database": str(root / "studio.db"),
     }
