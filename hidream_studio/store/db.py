@@ -37,14 +37,14 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
 
-    if parsed.database and parsed.database != ":memory:":
+    connect_args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+    if parsed.database in (None, "", ":memory:"):
+        # One shared connection, or every pooled connection would see its own empty database.
+        # Meant for quick experiments: it serialises nothing, so use a file for real work.
+        engine = sa.create_engine(url, connect_args=connect_args, poolclass=sa.pool.StaticPool)
+    else:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
-        pool_size=10,
-        max_overflow=20,
-    )
+        engine = sa.create_engine(url, connect_args=connect_args, pool_size=10, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

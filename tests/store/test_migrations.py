@@ -70,3 +70,12 @@ def test_the_migrations_render_for_postgresql_without_sqlite_specifics():
     assert "REFERENCES versions (session_id, number)" in sql  # a parent is always in the same session
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in sql
     assert "sqlite" not in sql.lower() and "PRAGMA" not in sql
+
+
+def test_an_in_memory_database_keeps_its_rows_across_calls(tmp_path):
+    from .helpers import add
+
+    with Store.open("sqlite://", tmp_path / "images") as store:
+        sid = store.create_session("scratch").id
+        add(store, sid, 1)
+        assert store.get_session("scratch").head == 1 and len(store.versions(sid)) == 1
