@@ -13,11 +13,12 @@ def build_studio(settings: Settings, *, load_models: bool = False) -> Studio:
     so a missing model is reported at start-up rather than on the first message).
     """
     from .engines import load_engine
+    from .spaces_support import schedule_on_gpu
     from .store import Store
 
     settings.home.mkdir(parents=True, exist_ok=True)
     store = Store.open(settings.db_url, settings.images_dir)
-    engine = load_engine(settings)
+    engine = schedule_on_gpu(load_engine(settings))  # spaces.GPU around model calls, where installed
     if load_models:
         engine.load()
     return Studio(store, engine)

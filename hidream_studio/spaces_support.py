@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import math
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,3 +79,49 @@ def gpu_call(fn: F, duration: int | Callable[..., int], *, size: str | None = No
     except ImportError:  # installed but unusable (e.g. imported half-way through gradio's import)
         return fn
     return spaces.GPU(fn, duration=duration, size=size)
+
+
+def zero_gpu() -> bool:
+    """True on a ZeroGPU Space (the `spaces` package reads the same variable)."""
+    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "true", "yes")
+
+
+class GpuScheduledEngine:
+    """An engine whose generate/edit go through `spaces.GPU` with a duration from steps and size.
+
+    Everything else (describe, defaults, aspect_ratios, ...) is the wrapped engine's. On ZeroGPU the
+    call runs in a forked worker, so the per-step callback and the cancel Event (which cannot cross
+    that process boundary) are not passed there: the turn runs to its end and shows no previews.
+    """
+
+    def __init__(self, engine):
+        self._engine = engine
+        self._generate = gpu_call(engine.generate, lambda request, *a, **k: self._seconds("generate", request))
+        self._edit = gpu_call(engine.edit, lambda request, *a, **k: self._seconds("edit", request))
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    def _seconds(self, kind: str, request) -> int:
+        defaults = self._engine.defaults(kind)
+        if kind == "edit":
+            width, height = request.source.size if request.source is not None else (defaults["width"], defaults["height"])
+        else:
+            width, height = request.width or defaults["width"], request.height or defaults["height"]
+        steps = request.steps or defaults["steps"]
+        return int(min(ZEROGPU_MAX_S, max(ZEROGPU_MIN_S, math.ceil(self._engine.estimate_seconds(kind, steps, width, height)))))
+
+    def generate(self, request, on_step=None, cancel=None):
+        if zero_gpu():
+            return self._generate(request)
+        return self._generate(request, on_step=on_step, cancel=cancel)
+
+    def edit(self, request, on_step=None, cancel=None):
+        if zero_gpu():
+            return self._edit(request)
+        return self._edit(request, on_step=on_step, cancel=cancel)
+
+
+def schedule_on_gpu(engine):
+    """The engine itself off Spaces (no `spaces` package), else a GpuScheduledEngine around it."""
+    return GpuScheduledEngine(engine) if spaces_available() else engine

@@ -92,8 +92,8 @@ def _render_canvas(ui) -> None:
 
 def _render_versions(ui) -> None:
     ui.versions = gr.Gallery(
-        elem_id="versions", label="Versions (click one to go back to it)", columns=6, height=200,
-        allow_preview=False, object_fit="contain",
+        elem_id="versions", label="Versions (click one to go back to it)", columns=5, height=230,
+        allow_preview=False, object_fit="contain", fit_columns=False,
     )
     with gr.Accordion("Version tree", open=False):
         ui.tree = gr.Markdown(elem_id="tree")

@@ -7,6 +7,7 @@ from collections import defaultdict
 from ..domain import Message, SessionInfo, Version
 
 CAPTION_PROMPT_CHARS = 40
+MADE_ROUTES = {"generate", "edit", "variation", "upload"}  # replies that carry a new version
 
 
 def chat_messages(messages: list[Message], versions: list[Version]) -> list[dict]:
@@ -16,7 +17,8 @@ def chat_messages(messages: list[Message], versions: list[Version]) -> list[dict
     out: list[dict] = []
     for message in messages:
         text = message.text
-        if message.role == "assistant" and message.version is not None:
+        made = message.decision is not None and message.decision.route.value in MADE_ROUTES
+        if message.role == "assistant" and message.version is not None and made:
             text = f"**v{message.version}** · {text}"
         out.append({"role": message.role, "content": text or " "})
         if message.version is not None and message.version in paths:
