@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -29,6 +30,18 @@ from .presets import (
 from .resolve import ModelSpec, resolve_editor, resolve_generator
 
 OnStep = Callable[[StepProgress], None] | None
+
+
+def _warn_if_lora_base_differs(generator: ModelSpec, editor: ModelSpec | None) -> None:
+    """A LoRA editor is applied to the loaded generator's transformer: say so when it was trained on another."""
+    from pathlib import Path
+
+    if editor is None or editor.form != "e1-lora" or not editor.meta.get("base") or not generator.local:
+        return
+    base = (Path(editor.source) / editor.meta["base"]).resolve()
+    if base != Path(generator.source).resolve():
+        warnings.warn(f"the E1 LoRA in {editor.source} was trained over {base}, but the generator is "
+                      f"{generator.source}: edits may be poor", stacklevel=3)
 
 
 class Engine:
@@ -58,6 +71,7 @@ class Engine:
                 f"{generator.id} has no paired editor: pass --editor (tiny, nano, e1-full, e1-1 or a folder)")
         except ModelUnavailable as exc:
             editor, editor_error = None, exc
+        _warn_if_lora_base_differs(generator, editor)
         return cls(settings, generator, editor, editor_error=editor_error)
 
     # ------------------------------------------------------------------------------ loading
