@@ -40,7 +40,7 @@ def owner_is(owner: str | None):
 
 def insert_session(conn: Connection, title: str, owner: str | None) -> SessionInfo:
     now = utcnow()
-    row = {"id": secrets.token_urlsafe(16), "title": (title or "").strip(), "owner": owner,
+    row = {"id": secrets.token_urlsafe(16), "title": (title or "").strip()[:200], "owner": owner,
            "created_at": now, "updated_at": now, "head": None}  # fmt: skip
     conn.execute(sa.insert(t_sessions).values(**row))
     return session_info(row)
@@ -91,7 +91,7 @@ def list_sessions(conn: Connection, owner: str | None) -> list[SessionInfo]:
 
 
 def set_title(conn: Connection, session_id: str, title: str) -> None:
-    conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(title=(title or "").strip()))
+    conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(title=(title or "").strip()[:200]))
 
 
 def check_number(number: Any, last: int) -> None:
