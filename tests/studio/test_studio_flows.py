@@ -158,3 +158,15 @@ def test_concurrent_turns_in_two_sessions(studio):
         thread.join()
     assert errors == []
     assert [numbers(studio, s) for s in sessions] == [[(1, None)], [(1, None)]]
+
+
+def test_model_calls_go_through_spaces_gpu_with_a_computed_duration(studio):
+    from hidream_studio.domain import GenerateRequest
+    from hidream_studio.spaces_support import ZEROGPU_MAX_S, ZEROGPU_MIN_S, GpuScheduledEngine, spaces_available
+
+    if not spaces_available():
+        pytest.skip("the spaces package is not installed (pip install -e '.[spaces]')")
+    assert isinstance(studio.engine, GpuScheduledEngine)
+    few = studio.engine._seconds("generate", GenerateRequest("a red circle", steps=2))
+    many = studio.engine._seconds("generate", GenerateRequest("a red circle", steps=10**6))
+    assert ZEROGPU_MIN_S <= few <= many == ZEROGPU_MAX_S
