@@ -1,0 +1,78 @@
+"""Write trained nano models into the engines' on-disk layout (hidream_studio/engines/FORMATS.md).
+
+    assets/nano/hidream_studio.json   {"kind": "family", "name": "nano", "i1": "i1", "e1": "e1-lora"}
+    assets/nano/i1/                   HiDreamImagePipeline folder (transformer in fp16)
+    assets/nano/e1-lora/              peft LoRA over i1's transformer (or e1-full/ with a whole transformer)
+
+Transformers are stored in fp16 (the loader casts to the run dtype); the small text encoders and
+the VAE stay fp32, so the embeddings the transformer learned to read are reproduced exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .common import ASSETS, SPEC, NanoSpec
+
+I1_PRESET = {"steps": 20, "guidance": 4.0}
+E1_PRESET = {"steps": 20, "guidance": 4.0, "image_guidance": 1.5, "negative_prompt": ""}
+
+
+def export_i1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset: dict | None = None,
+              **info: Any) -> Path:
+    from hidream_studio.engines.tiny import save_i1
+
+    from .train_i1 import build_pipeline, load_transformer
+
+    transformer = load_transformer(run_root, spec=spec).to(torch.float16)
+    pipe = build_pipeline(run_root, transformer=transformer, spec=spec)
+    folder = Path(dest) / "i1"
+    if folder.exists():
+        shutil.rmtree(folder)
+    save_i1(pipe, folder, spec.latent_size, name="nano", preset=preset or I1_PRESET,
+            max_sequence_length=spec.max_sequence_length, **info)
+    return folder
+
+
+def export_e1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset: dict | None = None,
+              **info: Any) -> Path:
+    """The E1 LoRA (pytorch_lora_weights.safetensors) or, for a full run, the whole transformer."""
+    from hidream_studio.engines.tiny import save_e1_full, save_e1_lora
+
+    from .train_e1 import load_editor
+
+    transformer, form = load_editor(run_root, spec=spec)
+    for name in ("e1-lora", "e1-full"):
+        if (Path(dest) / name).exists():
+            shutil.rmtree(Path(dest) / name)
+    common = dict(name="nano", preset=preset or E1_PRESET, max_sequence_length=spec.max_sequence_length,
+                  edit_size="fixed", **info)
+    if form == "lora":
+        folder = save_e1_lora(transformer.to(torch.float16), Path(dest) / "e1-lora", base="../i1", **common)
+    else:
+        folder = save_e1_full(transformer.to(torch.float16), Path(dest) / "e1-full", **common)
+    write_family(dest, "e1-lora" if form == "lora" else "e1-full")
+    return folder
+
+
+def write_family(dest: Path = ASSETS, e1: str | None = None) -> None:
+    from hidream_studio.engines.tiny import write_studio_json
+
+    Path(dest).mkdir(parents=True, exist_ok=True)
+    fields = {"kind": "family", "name": "nano", "i1": "i1"}
+    if e1:
+        fields["e1"] = e1
+    write_studio_json(Path(dest), **fields)
+
+
+def update_info(folder: Path, **fields: Any) -> None:
+    """Merge fields (eval figures, training steps) into folder/hidream_studio.json."""
+    path = Path(folder) / "hidream_studio.json"
+    data = json.loads(path.read_text())
+    data.update(fields)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,75 @@
+"""The nano text side: tokenizers built from the world's EN+ZH vocabulary and small random encoders.
+
+The four encoders stay frozen at their random initialisation: each still maps every token (English
+word or Chinese character) to a distinct vector, and the transformer learns to read those. They are
+built once per run folder (OUT/text/) and every later stage loads that same copy, so I1, E1 and
+the exported pipeline agree bit for bit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from . import world
+from .common import SPEC, NanoSpec
+
+TOKENIZERS = ("tokenizer", "tokenizer_2", "tokenizer_3", "tokenizer_4")
+ENCODERS = ("text_encoder", "text_encoder_2", "text_encoder_3", "text_encoder_4")
+
+
+def build(spec: NanoSpec = SPEC) -> tuple[dict, dict]:
+    from hidream_studio.engines.tiny import EncoderSizes, build_text_encoders, build_tokenizers
+
+    tokenizers = build_tokenizers(world.vocabulary(), max_length=spec.max_sequence_length)
+    encoders = build_text_encoders(tokenizers, EncoderSizes(**spec.encoder), seed=spec.seed + 100)
+    return tokenizers, encoders
+
+
+def save(folder: Path, tokenizers: dict, encoders: dict) -> None:
+    for name, tok in tokenizers.items():
+        tok.save_pretrained(folder / name)
+    for name, enc in encoders.items():
+        enc.save_pretrained(folder / name, safe_serialization=True)
+
+
+def load(folder: Path) -> tuple[dict, dict]:
+    from transformers import (
+        AutoTokenizer,
+        CLIPTextModelWithProjection,
+        LlamaForCausalLM,
+        T5EncoderModel,
+    )
+
+    tokenizers = {name: AutoTokenizer.from_pretrained(folder / name) for name in TOKENIZERS}
+    classes = (CLIPTextModelWithProjection, CLIPTextModelWithProjection, T5EncoderModel, LlamaForCausalLM)
+    # Llama as the engine loads it: eager attention (the pipeline asks for attention maps).
+    encoders = {name: cls.from_pretrained(folder / name, **({"attn_implementation": "eager"} if cls is LlamaForCausalLM else {})).eval()
+                for name, cls in zip(ENCODERS, classes, strict=True)}
+    return tokenizers, encoders
+
+
+def ensure(run_root: Path, spec: NanoSpec = SPEC) -> tuple[dict, dict]:
+    """Load RUNS/text, building and saving it first if absent."""
+    folder = Path(run_root) / "text"
+    if not (folder / "text_encoder_4").exists():
+        save(folder, *build(spec))
+    return load(folder)
+
+
+class PromptEncoder:
+    """Batch prompt encoding through HiDreamImagePipeline.encode_prompt (the code inference runs)."""
+
+    def __init__(self, pipe, max_sequence_length: int = SPEC.max_sequence_length):
+        self.pipe = pipe
+        self.max_len = max_sequence_length
+
+    @torch.no_grad()
+    def __call__(self, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(t5 (B, L, D), llama ([layers, B, L, D]), pooled (B, P)) for a list of prompts."""
+        t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
+            prompt=prompts, do_classifier_free_guidance=False, max_sequence_length=self.max_len,
+            device=torch.device("cpu"),
+        )
+        return t5, llama, pooled

@@ -1,0 +1,86 @@
+"""Train nano-E1: instruction editing as a peft LoRA over nano-I1 (the way E1-Full is published).
+
+The loss is train_i1.flow_loss on edit batches, i.e. the engines' `predict_edit_velocity`, the
+same side-by-side-canvas forward the editing pipeline runs: [noisy target | source latent] along
+the width, exact max_seq, target half of the prediction. Prompts use the E1-Full format
+("Editing Instruction: ... Target Image Description: ..."). 10% of samples see a zero source latent
+and 10% an empty prompt, for the three guidance branches of inference.
+`form="full"` fine-tunes the whole transformer instead (exported as an e1-full folder).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import torch
+
+from . import data, text
+from .common import SPEC, Log, NanoSpec, load_checkpoint, save_checkpoint, set_threads
+from .train_i1 import N_EDITS, N_TWO, build_pipeline, ema_update, flow_loss, load_transformer
+
+
+def make_editor(run_root: Path, form: str, rank: int, spec: NanoSpec = SPEC):
+    """nano-I1's EMA transformer, with a fresh LoRA adapter "e1" (form 'lora') or fully trainable."""
+    from hidream_studio.engines.tiny import add_e1_lora
+
+    transformer = load_transformer(run_root, spec=spec)
+    if form == "lora":
+        add_e1_lora(transformer, rank=rank, alpha=rank)
+    return transformer
+
+
+def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, resume: bool = True,
+          threads: int | None = 2, spec: NanoSpec = SPEC, form: str = "lora", rank: int = 32,
+          ckpt_every: int = 25, log_every: int = 10, out_name: str = "e1",
+          pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None)) -> Path:
+    """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt."""
+    set_threads(threads)
+    run_root = Path(run_root)
+    out = run_root / out_name
+    state = load_checkpoint(out) if resume else None
+    if state:
+        form, rank = state["form"], state["rank"]
+    transformer = make_editor(run_root, form, rank, spec)
+    params = [p for n, p in transformer.named_parameters() if form != "lora" or "lora_" in n]
+    transformer.requires_grad_(False)
+    for p in params:
+        p.requires_grad_(True)
+    transformer.train()
+    ema = copy.deepcopy(transformer).eval().requires_grad_(False)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.99))
+    start = 0
+    if state:
+        transformer.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["optim"])
+        start = state["step"]
+    pipe = build_pipeline(run_root, transformer=transformer, spec=spec)
+    pools = data.load_pools(run_root, pipe.vae, spec.seed, *pools)
+    encode = text.PromptEncoder(pipe, spec.max_sequence_length)
+    log = Log(out)
+    log(start=start, steps=steps, form=form, rank=rank, trainable=sum(p.numel() for p in params))
+    for step in range(start, steps):
+        for group in opt.param_groups:
+            group["lr"] = lr * min(1.0, (step + 1) / 25)
+        # Offset the data stream so E1 does not replay the edit batches nano-I1 already saw.
+        loss = flow_loss(transformer, pools, encode, spec.seed + 1, step, batch_size, True, spec.shift)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        ema_update(ema, transformer, min(0.99, (1 + step) / (10 + step)))
+        if (step + 1) % log_every == 0:
+            log(step=step + 1, loss=round(loss.item(), 4))
+        if (step + 1) % ckpt_every == 0 or step + 1 == steps:
+            save_checkpoint(out, {"step": step + 1, "form": form, "rank": rank, "model": transformer.state_dict(),
+                                  "ema": ema.state_dict(), "optim": opt.state_dict()})
+    return out
+
+
+def load_editor(run_root: Path, out_name: str = "e1", use_ema: bool = True, spec: NanoSpec = SPEC):
+    """(transformer with the trained E1 weights in eval mode, form 'lora' | 'full')."""
+    state = load_checkpoint(Path(run_root) / out_name)
+    transformer = make_editor(run_root, state["form"], state["rank"], spec)
+    transformer.load_state_dict(state["ema" if use_ema else "model"])
+    return transformer.eval(), state["form"]
