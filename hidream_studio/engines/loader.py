@@ -169,7 +169,19 @@ def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
     return transformer.eval().requires_grad_(False), "full"
 
 
+def quiet_loading() -> None:
+    """Silence per-file "Loading weights" bars and info chatter: the studio reports its own progress."""
+    import diffusers
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    diffusers.utils.logging.disable_progress_bar()
+    diffusers.utils.logging.set_verbosity_error()
+
+
 def load_all(generator: ModelSpec, editor: ModelSpec | None, settings, placement: Placement) -> LoadedModels:
+    quiet_loading()
     pipe = load_generator(generator, settings, placement)
     edit_transformer, form, scheduler = None, None, None
     if editor is not None:
