@@ -221,23 +221,25 @@ class Studio:
             prompt=decision.text, seed=s.seed, steps=s.steps, guidance=s.guidance, width=s.width, height=s.height
         )
         result = self.engine.generate(request, on_step=on_step, cancel=cancel)
-        return self._store_result(turn, session, decision, result, VersionKind.GENERATE, source=None)
+        return self._store_result(turn, session, head, decision, result, VersionKind.GENERATE)
 
     def _edit(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
         if head is None:  # the router never sends an edit without a canvas; a forced flip might
             raise UserError("There is no image to edit yet: describe one first.")
         result = self._run_edit(decision.text, head, turn.settings, on_step, cancel)
-        return self._store_result(turn, session, decision, result, VersionKind.EDIT, source=head.number)
+        return self._store_result(turn, session, head, decision, result, VersionKind.EDIT, source=head.number)
 
     def _variation(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        zh = replies.is_chinese(turn.text)
-        if head is None or head.recipe.kind is VersionKind.UPLOAD:
-            reply = replies.no_canvas_for_variation(zh)
+        base = head  # the request being varied: walk back over earlier variations of it
+        while base is not None and base.recipe.kind is VersionKind.VARIATION and base.parent is not None:
+            base = self.store.get_version(session.id, base.parent, owner=turn.owner)
+        if base is None or base.recipe.kind is VersionKind.UPLOAD:
+            reply = replies.no_canvas_for_variation(replies.is_chinese(turn.text))
             self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
             return TurnResult(decision, reply, head)
-        recipe = head.recipe
+        recipe = base.recipe
         if recipe.kind is VersionKind.EDIT:
-            source = self.store.get_version(session.id, head.parent, owner=turn.owner)
+            source = self.store.get_version(session.id, base.parent, owner=turn.owner)
             settings = GenSettings(steps=recipe.steps, guidance=recipe.guidance, image_guidance=recipe.image_guidance)
             result = self._run_edit(recipe.prompt, source, settings, on_step, cancel)
         else:
@@ -251,7 +253,7 @@ class Studio:
             )
             result = self.engine.generate(request, on_step=on_step, cancel=cancel)
         varied = Decision(Route.VARIATION, recipe.prompt, None, decision.reason)
-        return self._store_result(turn, session, varied, result, VersionKind.VARIATION, source=None)
+        return self._store_result(turn, session, head, varied, result, VersionKind.VARIATION)
 
     def _upload(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
         image = open_image(turn.attachment)  # InvalidImage before anything is written
@@ -273,7 +275,7 @@ class Studio:
         edit = Decision(Route.EDIT, decision.text, None, "instruction sent with an upload")
         result = self._run_edit(decision.text, uploaded, turn.settings, on_step, cancel)
         quiet = Turn(session.id, "", owner=turn.owner)
-        edited = self._store_result(quiet, session, edit, result, VersionKind.EDIT, source=uploaded.number)
+        edited = self._store_result(quiet, session, uploaded, edit, result, VersionKind.EDIT, source=uploaded.number)
         edited.decision = decision  # the turn was an upload (that also edited)
         edited.created.insert(0, uploaded)
         edited.reply = f"{reply}\n{edited.reply}"
@@ -291,7 +293,9 @@ class Studio:
         )
         return self.engine.edit(request, on_step=on_step, cancel=cancel)
 
-    def _store_result(self, turn, session, decision, result, kind, source) -> TurnResult:
+    def _store_result(self, turn, session, canvas, decision, result, kind, source=None) -> TurnResult:
+        """Write the made image as a child of `canvas` (the head the turn started from, even if
+        another tab moved the head meanwhile), with the turn's messages, in one transaction."""
         recipe = Recipe.from_result(kind, decision.text, result)
         reply = replies.made_reply(decision, recipe, source)
         version = self.store.record_turn(
@@ -300,6 +304,7 @@ class Studio:
             messages=self._messages(turn, reply, decision, NEW_VERSION),
             image=result.image,
             recipe=recipe,
+            parent=canvas.number if canvas else None,
         )
         return TurnResult(decision, f"{reply} → v{version.number}", version, [version], model=result.model_id)
 

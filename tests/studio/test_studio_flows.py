@@ -162,7 +162,12 @@ def test_concurrent_turns_in_two_sessions(studio):
 
 def test_model_calls_go_through_spaces_gpu_with_a_computed_duration(studio):
     from hidream_studio.domain import GenerateRequest
-    from hidream_studio.spaces_support import ZEROGPU_MAX_S, ZEROGPU_MIN_S, GpuScheduledEngine, spaces_available
+    from hidream_studio.spaces_support import (
+        ZEROGPU_MAX_S,
+        ZEROGPU_MIN_S,
+        GpuScheduledEngine,
+        spaces_available,
+    )
 
     if not spaces_available():
         pytest.skip("the spaces package is not installed (pip install -e '.[spaces]')")
@@ -170,3 +175,23 @@ def test_model_calls_go_through_spaces_gpu_with_a_computed_duration(studio):
     few = studio.engine._seconds("generate", GenerateRequest("a red circle", steps=2))
     many = studio.engine._seconds("generate", GenerateRequest("a red circle", steps=10**6))
     assert ZEROGPU_MIN_S <= few <= many == ZEROGPU_MAX_S
+
+
+def test_variation_of_an_edit_re_edits_the_same_source(studio, session):
+    say(studio, session, "a red circle on a blue background")
+    edit = say(studio, session, "make the circle green").head
+    first = say(studio, session, "another one").head
+    second = say(studio, session, "another one").head
+    for variation in (first, second):
+        assert variation.recipe.kind is VersionKind.VARIATION
+        assert variation.recipe.prompt == edit.recipe.prompt
+        assert variation.recipe.prompt_sent == edit.recipe.prompt_sent  # still an E1 edit prompt
+    assert (first.parent, second.parent) == (edit.number, first.number)
+
+
+def test_a_variation_of_an_upload_is_refused_politely(studio, session, tmp_path):
+    path = tmp_path / "up.png"
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(path)
+    say(studio, session, "", attachment=str(path))
+    result = say(studio, session, "another one")
+    assert result.created == [] and "describe one first" in result.reply
