@@ -133,6 +133,11 @@ class Studio:
         event.set()
         return True
 
+    def running(self, session_id: str) -> bool:
+        """True while a turn of this session is being handled."""
+        with self._cancels_lock:
+            return session_id in self._cancels
+
     def _job(self, session_id: str) -> threading.Event:
         event = threading.Event()
         with self._cancels_lock:

@@ -145,8 +145,8 @@ def _wire(demo: gr.Blocks, ui, h: Handlers) -> None:
         concurrency_id=DEVICE_SLOT, api_name="send",
     )
     flip = ui.flip.click(h.flip, [ui.state], [ui.input, *picture], concurrency_id=DEVICE_SLOT, api_name="flip")
-    for stopper in (ui.stop.click, ui.input.stop):
-        stopper(h.stop, [ui.state], [ui.input, ui.progress], cancels=[send, flip], api_name=False, **quick)
+    for stopper, api_name in ((ui.stop.click, "stop"), (ui.input.stop, False)):
+        stopper(h.stop, [ui.state], [ui.input, *picture], cancels=[send, flip], api_name=api_name, **quick)
     ui.undo.click(h.undo, [ui.state], picture, api_name="undo", **quick)
     ui.redo.click(h.redo, [ui.state], picture, api_name="redo", **quick)
     ui.versions.select(h.select_version, [ui.state], picture, api_name=False, **quick)

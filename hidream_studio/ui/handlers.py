@@ -165,9 +165,10 @@ class Handlers:
         yield (gr.update(value=None, interactive=True), *self.picture(ident, notice=notice))
 
     def stop(self, state):
-        ident = Identity.from_state(state, self.public)
-        stopped = ident.session is not None and self.studio.cancel(ident.session)
-        return gr.update(interactive=True), ("Stopping…" if stopped else "")
+        """Stop the session's running job (the engine stops within one step) and give the input back."""
+        ident = self._open(state)
+        stopped = self.studio.cancel(ident.session)
+        return (gr.update(interactive=True), *self.picture(ident, notice="Stopped. Nothing was saved." if stopped else ""))
 
     def _head_action(self, state, action) -> tuple:
         ident = self._open(state)

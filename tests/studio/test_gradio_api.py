@@ -75,3 +75,25 @@ def test_session_by_name_and_new_session(client, studio):
     assert state["session"] == named.id
     out = client.predict(state, api_name="/new_session")
     assert out[-1]["session"] != named.id
+
+
+def test_stop_really_stops_the_engine_and_frees_the_device(client, studio):
+    import time
+
+    state = {"session": None}
+    *_, state = send(client, state, "hello")  # a chat turn: gives this client a session
+    session = state["session"]
+    job = client.submit({"text": "a red circle", "files": []}, state, 200, None, None, 1, None, api_name="/send")
+    deadline = time.time() + 60
+    while not studio.running(session) and time.time() < deadline:
+        time.sleep(0.02)  # wait until the engine job is registered
+    out = client.predict(state, api_name="/stop")
+    assert "Stopped" in out[6]
+    try:
+        job.result(timeout=60)
+    except Exception:  # noqa: BLE001 - a cancelled job may end with an error on the client side
+        pass
+    assert studio.store.versions(session) == []
+    # The device lock was released: a new turn in the same session runs to its end.
+    *_, versions, _tree, _progress, state = send(client, state, "a blue square")
+    assert len(versions) == 1
