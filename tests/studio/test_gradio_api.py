@@ -83,7 +83,7 @@ def test_stop_really_stops_the_engine_and_frees_the_device(client, studio):
     state = {"session": None}
     *_, state = send(client, state, "hello")  # a chat turn: gives this client a session
     session = state["session"]
-    job = client.submit({"text": "a red circle", "files": []}, state, 200, None, None, 1, None, api_name="/send")
+    job = client.submit({"text": "a red circle", "files": []}, state, 100, None, None, 1, None, api_name="/send")
     deadline = time.time() + 60
     while not studio.running(session) and time.time() < deadline:
         time.sleep(0.02)  # wait until the engine job is registered
