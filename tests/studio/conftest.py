@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from hidream_studio.bootstrap import build_studio
@@ -24,3 +26,22 @@ def studio(studio_settings):
 @pytest.fixture
 def session(studio):
     return studio.new_session(title="")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server_url(studio, studio_settings):
+    """The studio's page, launched in this process on a free loopback port (shared by the API and
+    browser tests)."""
+    from hidream_studio.ui import build_demo, launch_kwargs
+
+    settings = studio_settings.with_(port=free_port())
+    demo = build_demo(studio, settings)
+    _, url, _ = demo.launch(**(launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}))
+    yield url
+    demo.close()

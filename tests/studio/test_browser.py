@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -23,23 +22,6 @@ FLAGS = [
 ]
 TIMEOUT_MS = 90_000
 SCREENSHOT = Path(__file__).resolve().parents[2] / "assets" / "screenshot.png"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def url(studio, studio_settings):
-    from hidream_studio.ui import build_demo, launch_kwargs
-
-    settings = studio_settings.with_(port=free_port())
-    demo = build_demo(studio, settings)
-    _, url, _ = demo.launch(**(launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}))
-    yield url
-    demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -70,16 +52,11 @@ def wait_versions(page, count: int) -> None:
     )
 
 
-def head_number(studio) -> int | None:
-    sessions = studio.sessions()
-    return sessions[0].head if sessions else None
-
-
-def test_chat_edit_undo_select_reload(browser, url, studio):
+def test_chat_edit_undo_select_reload(browser, server_url, studio):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(url, wait_until="load")
+    page.goto(server_url, wait_until="load")
     page.locator("#chat-input textarea").first.wait_for()
 
     send(page, "a red circle on a blue background")

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from hidream_studio.ui import build_demo, launch_kwargs
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
-def server(studio, studio_settings):
-    settings = studio_settings.with_(port=free_port())
-    demo = build_demo(studio, settings)
-    kwargs = launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}
-    _, url, _ = demo.launch(**kwargs)
-    yield url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return Client(server, verbose=False)
+def client(server_url):
+    return Client(server_url, verbose=False)
 
 
 def send(client, state, text, files=()):
