@@ -20,7 +20,9 @@ from .common import SPEC, Log, NanoSpec, load_checkpoint, save_checkpoint, set_t
 def build(spec: NanoSpec = SPEC):
     from hidream_studio.engines.tiny import build_vae
 
-    return build_vae(spec.vae_channels, seed=spec.seed, norm_num_groups=8, layers_per_block=1)
+    # One norm group: with one channel per group (8 groups over 8 channels) GroupNorm is an instance
+    # norm, which erases the absolute color of flat regions, and this world is flat regions.
+    return build_vae(spec.vae_channels, seed=spec.seed, norm_num_groups=1, layers_per_block=1)
 
 
 def batch(seed: int, step: int, size: int, crop: int | None = None) -> torch.Tensor:
@@ -46,7 +48,7 @@ def calibrate(vae, seed: int, n: int = 256) -> tuple[float, float]:
 
 
 def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weight: float = 1e-6, noise: float = 0.1,
-          full_fraction: float = 0.15,
+          full_fraction: float = 0.1,
           resume: bool = True, threads: int | None = 2, spec: NanoSpec = SPEC, ckpt_every: int = 50,
           log_every: int = 10) -> Path:
     """Train to `steps` total optimizer steps; writes OUT/checkpoint.pt and, at the end, OUT/vae/."""
