@@ -70,7 +70,8 @@ class Handlers:
     def picture(self, ident: Identity, *, notice: str = "") -> tuple:
         """(chat, canvas, versions, tree, sessions dropdown, progress, browser state)."""
         view = self.studio.view(ident.session, owner=ident.owner)
-        sessions = self.studio.sessions(owner=ident.owner)
+        # Every new visit opens a session; untouched, untitled ones are not worth listing.
+        sessions = [s for s in self.studio.sessions(owner=ident.owner) if s.head or s.title or s.id == ident.session]
         return (
             present.chat_messages(view.messages, view.versions),
             view.head.image_path if view.head else None,
