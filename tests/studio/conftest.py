@@ -28,7 +28,7 @@ def session(studio):
     return studio.new_session(title="")
 
 
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -40,8 +40,14 @@ def server_url(studio, studio_settings):
     browser tests)."""
     from hidream_studio.ui import build_demo, launch_kwargs
 
-    settings = studio_settings.with_(port=free_port())
+    settings = studio_settings.with_(port=_free_port())
     demo = build_demo(studio, settings)
     _, url, _ = demo.launch(**(launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}))
     yield url
     demo.close()
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A port nothing listens on, for a test that launches its own server."""
+    return _free_port()

@@ -87,3 +87,37 @@ def test_chat_edit_undo_select_reload(browser, server_url, studio):
     page.wait_for_function(f"document.querySelector('#canvas img') && document.querySelector('#canvas img').getAttribute('src') === {edited!r}")
     assert "make the circle green" in page.locator("#chat").inner_text()
     context.close()
+
+
+def test_session_survives_a_server_restart(browser, studio_settings, free_port):
+    """Same home, same port (localStorage is per origin), a new server process state: the browser
+    finds its session again through the encrypted BrowserState and the store."""
+    from hidream_studio.bootstrap import build_studio
+    from hidream_studio.ui import build_demo, launch_kwargs
+
+    settings = studio_settings.with_(port=free_port)
+    kwargs = launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}
+    first = build_studio(settings)
+    demo = build_demo(first, settings)
+    _, url, _ = demo.launch(**kwargs)
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(url, wait_until="load")
+        page.locator("#chat-input textarea").first.wait_for()
+        send(page, "a yellow triangle before the restart")
+        wait_versions(page, 1)
+        demo.close()
+        first.store.close()
+
+        second = build_studio(settings)
+        demo = build_demo(second, settings)
+        demo.launch(**kwargs)
+        page.reload(wait_until="load")
+        wait_versions(page, 1)
+        assert "a yellow triangle before the restart" in page.locator("#chat").inner_text()
+        second.store.close()
+    finally:
+        context.close()
+        demo.close()
