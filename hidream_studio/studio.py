@@ -46,7 +46,8 @@ class GenSettings:
 
     seed: int | None = None
     steps: int | None = None
-    guidance: float | None = None
+    guidance: float | None = None  # text guidance of new images (I1)
+    edit_guidance: float | None = None  # text guidance of edits (E1): the defaults differ
     image_guidance: float | None = None
     width: int | None = None
     height: int | None = None
@@ -245,7 +246,7 @@ class Studio:
         recipe = base.recipe
         if recipe.kind is VersionKind.EDIT:
             source = self.store.get_version(session.id, base.parent, owner=turn.owner)
-            settings = GenSettings(steps=recipe.steps, guidance=recipe.guidance, image_guidance=recipe.image_guidance)
+            settings = GenSettings(steps=recipe.steps, edit_guidance=recipe.guidance, image_guidance=recipe.image_guidance)
             result = self._run_edit(recipe.prompt, source, settings, on_step, cancel)
         else:
             request = GenerateRequest(
@@ -293,7 +294,7 @@ class Studio:
             source=self.store.load_image(source),
             seed=s.seed,
             steps=s.steps,
-            guidance=s.guidance,
+            guidance=s.edit_guidance,
             image_guidance=s.image_guidance,
         )
         return self.engine.edit(request, on_step=on_step, cancel=cancel)

@@ -38,7 +38,7 @@ def run(args, settings) -> int:
     if not args.message.strip() and not args.image:
         raise UserError("Give a message (or --image): e.g. hidream-studio chat --session demo 'a red circle'.")
     width, height = _size(args.size)
-    gen = GenSettings(seed=args.seed, steps=args.steps, guidance=args.guidance,
+    gen = GenSettings(seed=args.seed, steps=args.steps, guidance=args.guidance, edit_guidance=args.guidance,
                       image_guidance=args.image_guidance, width=width, height=height)
     studio = build_studio(settings)
     if args.image:  # read it before creating the session: a bad file changes nothing

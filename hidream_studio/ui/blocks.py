@@ -114,10 +114,11 @@ def _render_settings(ui, studio: Studio) -> None:
         with gr.Row():
             ui.steps = gr.Slider(0, 100, value=0, step=1, label="Steps (0 = model default)")
             ui.seed = gr.Number(value=-1, precision=0, label="Seed (-1 = random)")
-        with gr.Row():
-            ui.guidance = gr.Number(value=None, label=f"Guidance (blank = {gen.get('guidance')})", minimum=0, maximum=30)
+        with gr.Row():  # start at the model's defaults: a blank number box would send 0
+            ui.guidance = gr.Number(value=gen.get("guidance"), label="Guidance, new images", minimum=0, maximum=30)
+            ui.edit_guidance = gr.Number(value=edit.get("guidance"), label="Guidance, edits", minimum=0, maximum=30)
             ui.image_guidance = gr.Number(
-                value=None, label=f"Image guidance (blank = {edit.get('image_guidance')})", minimum=0, maximum=30
+                value=edit.get("image_guidance"), label="Image guidance, edits", minimum=0, maximum=30
             )
         ui.aspect = gr.Dropdown(sizes, value=sizes[0] if sizes else None, label="Size (width × height)")
 
@@ -136,7 +137,7 @@ def _render_sessions(ui, public: bool) -> None:
 # ---------------------------------------------------------------------------------- events
 def _wire(demo: gr.Blocks, ui, h: Handlers) -> None:
     picture = [ui.chat, ui.canvas, ui.versions, ui.tree, ui.sessions, ui.progress, ui.state]
-    knobs = [ui.steps, ui.guidance, ui.image_guidance, ui.seed, ui.aspect]
+    knobs = [ui.steps, ui.guidance, ui.edit_guidance, ui.image_guidance, ui.seed, ui.aspect]
     quick = {"concurrency_limit": 8, "show_progress": "hidden"}
 
     demo.load(h.load, [ui.state], picture, **quick)

@@ -46,16 +46,21 @@ class Identity:
         return {"owner": self.owner, "session": self.session}
 
 
-def settings_from_widgets(steps, guidance, image_guidance, seed, aspect) -> GenSettings:
-    """Widget values -> GenSettings; 0 / blank / -1 mean "the model's default" / "random seed"."""
+def settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect) -> GenSettings:
+    """Widget values -> GenSettings; 0 steps / blank / -1 seed mean "the model's default" / "random"."""
     width = height = None
     if aspect:
         width, height = (int(x) for x in str(aspect).lower().replace("×", "x").split("x"))
+
+    def number(value) -> float | None:
+        return float(value) if value not in (None, "") else None
+
     return GenSettings(
         seed=int(seed) if seed is not None and int(seed) >= 0 else None,
         steps=int(steps) if steps else None,
-        guidance=float(guidance) if guidance not in (None, "") else None,
-        image_guidance=float(image_guidance) if image_guidance not in (None, "") else None,
+        guidance=number(guidance),
+        edit_guidance=number(edit_guidance),
+        image_guidance=number(image_guidance),
         width=width,
         height=height,
     )
@@ -94,19 +99,27 @@ class Handlers:
         ident.session = self.studio.new_session(owner=ident.owner).id
         return ident
 
+    def refused(self, ident: Identity, message: str) -> tuple:
+        """A user mistake: a toast and a line under the chat; the page keeps its content and the
+        input is given back (gr.Error would paint every output red)."""
+        gr.Warning(message)
+        return (gr.update(interactive=True), *self.picture(ident, notice=f"⚠ {message}"))
+
     # ------------------------------------------------------------------ events
     def load(self, state):
         return self.picture(self._open(state))
 
-    def send(self, message, state, steps, guidance, image_guidance, seed, aspect, progress=gr.Progress()) -> Iterator:
+    def send(self, message, state, steps, guidance, edit_guidance, image_guidance, seed, aspect,
+             progress=gr.Progress()) -> Iterator:
         """Submit: route + run the turn in a worker thread, streaming step progress and previews."""
         ident = self._open(state)
         message = message or {}
         text = (message.get("text") or "").strip()
         files = message.get("files") or []
         if not text and not files:
-            raise gr.Error("Type a message or attach an image.")
-        settings = settings_from_widgets(steps, guidance, image_guidance, seed, aspect)
+            yield self.refused(ident, "Type a message or attach an image.")
+            return
+        settings = settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect)
         turn = Turn(ident.session, text, attachment=files[0] if files else None, owner=ident.owner, settings=settings)
         # First update: the input is cleared and locked, the user's words appear at once.
         chat, *rest = self.picture(ident, notice="Working…")
@@ -150,19 +163,16 @@ class Handlers:
             self.studio.cancel(ident.session)
             raise
         error = outcome.get("error")
-        notice = ""
-        if isinstance(error, Cancelled):
-            notice = "Stopped. Nothing was saved."
-        elif isinstance(error, UserError):
+        if isinstance(error, UserError):
+            yield self.refused(ident, str(error))
+            return
+        if error is not None and not isinstance(error, Cancelled):
+            if not isinstance(error, StudioError):
+                log.error("turn failed", exc_info=error)
+            # A fault, not a mistake: shown as an error, and the page is redrawn first.
             yield (gr.update(interactive=True), *self.picture(ident))
-            raise gr.Error(str(error))
-        elif isinstance(error, StudioError):
-            yield (gr.update(interactive=True), *self.picture(ident))
-            raise gr.Error(f"The studio could not finish this turn: {error}")
-        elif error is not None:
-            log.exception("turn failed", exc_info=error)
-            yield (gr.update(interactive=True), *self.picture(ident))
-            raise gr.Error(f"The model failed: {type(error).__name__}: {error}")
+            raise gr.Error(f"This turn could not be finished: {error}")
+        notice = "Stopped. Nothing was saved." if error is not None else ""
         yield (gr.update(value=None, interactive=True), *self.picture(ident, notice=notice))
 
     def stop(self, state):
@@ -176,7 +186,7 @@ class Handlers:
         try:
             result = action(ident)
         except UserError as exc:
-            raise gr.Error(str(exc)) from None
+            return self.refused(ident, str(exc))[1:]
         return self.picture(ident, notice=result.reply)
 
     def undo(self, state):
@@ -205,7 +215,7 @@ class Handlers:
         try:
             self.studio.store.get_session(session_id, owner=ident.owner)
         except NotFound as exc:
-            raise gr.Error(str(exc)) from None
+            return self.refused(self._open(state), str(exc))[1:]
         ident.session = session_id
         return self.picture(ident)
 
@@ -214,7 +224,7 @@ class Handlers:
         try:
             self.studio.rename_session(ident.session, title, owner=ident.owner)
         except UserError as exc:
-            raise gr.Error(str(exc)) from None
+            return self.refused(ident, str(exc))[1:]
         return self.picture(ident, notice="Renamed.")
 
     def delete(self, state):

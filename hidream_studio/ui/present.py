@@ -31,11 +31,11 @@ def gallery_items(versions: list[Version], head: Version | None) -> list[tuple[s
     items = []
     for version in versions:
         mark = "● " if head is not None and version.number == head.number else ""
-        parent = f" ← v{version.parent}" if version.parent is not None else " (root)"
+        parent = f" ← v{version.parent}" if version.parent is not None else ""
         prompt = version.recipe.prompt or version.recipe.kind.value
         if len(prompt) > CAPTION_PROMPT_CHARS:
             prompt = prompt[: CAPTION_PROMPT_CHARS - 1] + "…"
-        items.append((version.image_path, f"{mark}v{version.number}{parent} · {prompt}"))
+        items.append((version.image_path, f"{mark}v{version.number}{parent} {prompt}"))
     return items
 
 

@@ -14,8 +14,8 @@ def client(server_url):
 
 def send(client, state, text, files=()):
     message = {"text": text, "files": [handle_file(f) for f in files]}
-    # steps, guidance, image guidance, seed, size: 2 fast steps, defaults otherwise
-    out = client.predict(message, state, 2, None, None, 5, None, api_name="/send")
+    # steps, guidance (new images), guidance (edits), image guidance, seed, size: 2 fast steps, else defaults
+    out = client.predict(message, state, 2, None, None, None, 5, None, api_name="/send")
     _, chat, canvas, versions, tree, _sessions, progress, state = out
     return chat, canvas, versions, tree, progress, state
 
@@ -36,9 +36,13 @@ def test_generate_edit_undo_over_the_api(client, studio):
         assert shown.tobytes() == v1.convert(shown.mode).tobytes()
 
 
-def test_user_mistake_is_a_readable_error(client):
-    with pytest.raises(Exception, match="Type a message or attach an image"):
-        send(client, {"session": None}, "   ")
+def test_user_mistake_is_a_readable_message_and_changes_nothing(client, studio):
+    *_, state = send(client, {"session": None}, "a red circle")
+    chat, _, versions, _, progress, state = send(client, state, "   ")
+    assert progress == "⚠ Type a message or attach an image." and len(versions) == 1
+    _, _, versions, _, progress, _ = send(client, state, "go back to version 9")
+    assert progress.startswith("⚠ ") and "9" in progress and len(versions) == 1
+    assert studio.store.head(state["session"]).number == 1
 
 
 def test_upload_over_the_api(client, studio, tmp_path):
@@ -63,7 +67,7 @@ def test_stop_really_stops_the_engine_and_frees_the_device(client, studio):
     state = {"session": None}
     *_, state = send(client, state, "hello")  # a chat turn: gives this client a session
     session = state["session"]
-    job = client.submit({"text": "a red circle", "files": []}, state, 100, None, None, 1, None, api_name="/send")
+    job = client.submit({"text": "a red circle", "files": []}, state, 100, None, None, None, 1, None, api_name="/send")
     deadline = time.time() + 60
     while not studio.running(session) and time.time() < deadline:
         time.sleep(0.02)  # wait until the engine job is registered
