@@ -10,6 +10,7 @@ never leaves a half-written file behind.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -18,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..domain import NotFound, Version
+from ..domain import NotFound, StoreError, UserError, Version
 from .files import recipe_metadata
 
 if TYPE_CHECKING:
@@ -117,13 +118,31 @@ def _slug(title: str, fallback: str) -> str:
 
 
 def _target(dest: Path, default_name: str) -> Path:
-    """`dest` itself, or `dest/default_name` when dest is an existing folder (or ends with a slash)."""
+    """`dest` itself, or `dest/default_name` when dest is an existing folder (or ends with a slash).
+
+    Faults name the destination (not the store's images folder), and an existing destination that
+    is not a regular file (a device such as /dev/full, a socket) is refused: the rename would
+    replace it.
+    """
     dest = Path(dest).expanduser()
-    if dest.is_dir() or str(dest).endswith(os.sep):
-        dest.mkdir(parents=True, exist_ok=True)
-        return (dest / default_name).resolve()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    return dest.resolve()
+    try:
+        if dest.is_dir() or str(dest).endswith(os.sep):
+            dest.mkdir(parents=True, exist_ok=True)
+            target = (dest / default_name).resolve()
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            target = dest.resolve()
+    except OSError as exc:
+        raise _dest_error(dest, exc) from None
+    if target.exists() and not target.is_file():
+        raise UserError(f"cannot export to {dest}: it exists and is not a regular file or folder")
+    return target
+
+
+def _dest_error(dest: Path, exc: OSError) -> StoreError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return StoreError(f"disk full while writing the export to {dest}; nothing was written")
+    return StoreError(f"cannot write the export to {dest}: {exc.strerror or exc}")
 
 
 def _atomic_write(target: Path, write) -> None:
@@ -134,6 +153,11 @@ def _atomic_write(target: Path, write) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename in (None, str(tmp), str(target)):
+            raise _dest_error(target, exc) from None
+        raise  # e.g. a version's image file is missing: the store names its images folder
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

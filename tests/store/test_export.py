@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import zipfile
 
 import pytest
 
-from hidream_studio.domain import Message, NotFound
+from hidream_studio.domain import Message, NotFound, StoreError, UserError
 from hidream_studio.store import read_png_metadata
 
 from .helpers import add
@@ -78,3 +80,24 @@ def test_export_branch_keeps_the_lineage_and_its_turns(store, tree, tmp_path):
     with pytest.raises(NotFound):
         store.export_session(tree, out_dir, branch=5)
     assert sorted(p.name for p in out_dir.iterdir()) == ["b.zip"]  # nothing half-written
+
+
+def test_export_faults_name_the_destination_not_the_images_folder(store, tree, tmp_path):
+    """A bad --out is the destination's fault: the error says so (it used to blame the images folder)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    for call in (lambda d: store.export_version(tree, 2, d), lambda d: store.export_session(tree, d)):
+        with pytest.raises(StoreError) as err:
+            call(blocker / "out.zip")
+        assert str(blocker) in str(err.value) and "images folder" not in str(err.value)
+    assert blocker.read_text() == "not a folder"
+
+
+def test_export_refuses_to_replace_a_special_file(store, tree, tmp_path):
+    """The atomic rename would replace a device or FIFO (as root, /dev/full became a PNG)."""
+    (tmp_path / "out").mkdir()
+    fifo = tmp_path / "out" / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError, match="not a regular file"):
+        store.export_version(tree, 2, fifo)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and os.listdir(tmp_path / "out") == ["pipe"]
