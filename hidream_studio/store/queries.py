@@ -38,9 +38,14 @@ def owner_is(owner: str | None):
     return _S.owner == owner if owner is not None else sa.true()
 
 
+def clean_title(title: str | None) -> str:
+    """A title as stored (trimmed, capped at the column width); lookups by title use the same form."""
+    return (title or "").strip()[:200]
+
+
 def insert_session(conn: Connection, title: str, owner: str | None) -> SessionInfo:
     now = utcnow()
-    row = {"id": secrets.token_urlsafe(16), "title": (title or "").strip()[:200], "owner": owner,
+    row = {"id": secrets.token_urlsafe(16), "title": clean_title(title), "owner": owner,
            "created_at": now, "updated_at": now, "head": None}  # fmt: skip
     conn.execute(sa.insert(t_sessions).values(**row))
     return session_info(row)
@@ -50,8 +55,10 @@ def find_session(conn: Connection, name_or_id: str, owner: str | None, by_title:
     """The session row (with counters) by id, else (by_title) the latest one with that title."""
     cols = (*SESSION_COLUMNS, _S.last_number, _S.last_turn)
     row = conn.execute(sa.select(*cols).where(_S.id == name_or_id, owner_is(owner))).first()
-    if row is None and by_title and name_or_id:
-        query = sa.select(*cols).where(_S.title == name_or_id, owner_is(owner))
+    if row is None and by_title and clean_title(name_or_id):
+        # Compare with the stored form, or a long or padded name would never find its own session
+        # (and `chat --session NAME` would make a new one on every call).
+        query = sa.select(*cols).where(_S.title == clean_title(name_or_id), owner_is(owner))
         row = conn.execute(query.order_by(_S.updated_at.desc()).limit(1)).first()
     if row is None:
         raise NotFound(f"no session {name_or_id!r}")
@@ -91,7 +98,7 @@ def list_sessions(conn: Connection, owner: str | None) -> list[SessionInfo]:
 
 
 def set_title(conn: Connection, session_id: str, title: str) -> None:
-    conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(title=(title or "").strip()[:200]))
+    conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(title=clean_title(title)))
 
 
 def check_number(number: Any, last: int) -> None:

@@ -95,3 +95,14 @@ def test_rename_and_delete(store):
     assert not Path(shared_bytes.image_path).exists()  # its file went with it
     assert Path(kept.image_path).exists()
     assert [v.number for v in store.versions(keep)] == [1]
+
+
+@pytest.mark.parametrize("name", ["x" * 250, "  padded name  "])
+def test_ensure_session_finds_a_long_or_padded_name_again(store, name):
+    """Titles are stored trimmed and capped: the lookup compares the same form, so `chat --session NAME`
+    keeps using one session instead of making a new one on every call."""
+    first, created = store.ensure_session(name)
+    again, created_again = store.ensure_session(name)
+    assert created and not created_again and again.id == first.id
+    assert store.get_session(name).id == first.id
+    assert len(store.list_sessions()) == 1
