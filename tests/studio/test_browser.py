@@ -56,6 +56,8 @@ def test_chat_edit_undo_select_reload(browser, server_url, studio):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(server_url, wait_until="load")
     page.locator("#chat-input textarea").first.wait_for()
 
@@ -86,6 +88,9 @@ def test_chat_edit_undo_select_reload(browser, server_url, studio):
     wait_versions(page, 2)
     page.wait_for_function(f"document.querySelector('#canvas img') && document.querySelector('#canvas img').getAttribute('src') === {edited!r}")
     assert "make the circle green" in page.locator("#chat").inner_text()
+    # Nothing is fetched from the internet: every request of the page went to the studio itself.
+    outside = [u for u in requested if not u.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:"))]
+    assert outside == []
     context.close()
 
 
