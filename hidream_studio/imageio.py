@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from .domain import InvalidImage
 
 MIN_SIDE = 64  # smaller images are upscaled (nearest multiple kept simple: aspect preserved)
 MAX_SIDE = 2048  # larger images are downscaled
-MAX_PIXELS = 64_000_000  # refuse to even decode more than this (PIL's bomb check uses it too)
+MAX_PIXELS = 64_000_000  # refuse to even decode more than this (checked from the header, before decoding)
 MAX_ASPECT = 8.0
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -50,21 +49,17 @@ def open_image(source: Any) -> Image.Image:
 
 
 def _decode(fp: Any) -> Image.Image:
-    previous = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    # No process-wide state is touched (Image.MAX_IMAGE_PIXELS, warning filters): Gradio decodes
+    # uploads in many threads at once, and saving/restoring globals from several threads can leave
+    # them changed for good. The header's size is checked against our own limit before decoding.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            try:
-                img = Image.open(fp)
-                _check_dimensions(img.size)
-                img.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise InvalidImage("the image is too large to decode safely (a decompression bomb?)") from None
-            except UnidentifiedImageError:
-                raise InvalidImage("the file is not an image PIL can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)") from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = previous
+        img = Image.open(fp)
+        _check_dimensions(img.size)
+        img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # the warning under -W error
+        raise InvalidImage("the image is too large to decode safely (a decompression bomb?)") from None
+    except UnidentifiedImageError:
+        raise InvalidImage("the file is not an image PIL can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)") from None
     return sanitize(img)
 
 
@@ -85,10 +80,16 @@ def to_rgb(img: Image.Image) -> Image.Image:
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        # 16-bit / 32-bit grey: scale the real range to 0..255 instead of clipping at 255.
+        # 16-bit / 32-bit grey: map the format's full range to 0..255 instead of clipping at 255, so
+        # tones survive (a mid-grey 16-bit image stays mid-grey; it is not auto-levelled or blacked out).
+        sixteen = img.mode.startswith("I;16")
         img = img if img.mode == "F" else img.convert("I")
         lo, hi = img.getextrema()
-        if lo < 0 or hi > 255:  # a real 16/32-bit range: stretch it linearly (PIL evaluates this in C)
+        if sixteen or (img.mode == "I" and 0 <= lo and 255 < hi <= 65535):
+            img = img.point(lambda v: v * (255.0 / 65535.0))
+        elif img.mode == "F" and 0 <= lo and hi <= 1.0:
+            img = img.point(lambda v: v * 255.0)  # float images in 0..1
+        elif lo < 0 or hi > 255:  # no known range: stretch the one present linearly (PIL does this in C)
             gain = 255.0 / ((hi - lo) or 1)
             img = img.point(lambda v: v * gain - lo * gain)
         img = img.convert("L")

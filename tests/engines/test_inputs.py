@@ -114,3 +114,36 @@ def test_make_tiny_cli(tmp_path, capsys, tiny_home):
     assert (out / "e1-lora" / "pytorch_lora_weights.safetensors").is_file()
     assert (out / "e1-full" / "transformer" / "config.json").is_file()
     assert main(["make-tiny", str(out)]) == 2  # refuses a non-empty folder
+
+
+def test_16_bit_images_keep_their_tones():
+    """16-bit grey maps its full range to 8 bits: a flat mid-grey stays mid-grey (it became black), and a
+    narrow range is not stretched to full contrast."""
+    flat = Image.new("I", (80, 80), 32768).convert("I;16")
+    assert open_image(flat).getextrema()[0] in ((127, 127), (128, 128))
+    ramp = Image.linear_gradient("L").resize((80, 80)).convert("I").point(lambda v: v * 16 + 30000).convert("I;16")
+    lo, hi = open_image(ramp).getextrema()[0]
+    assert 110 <= lo and hi <= 135
+    assert open_image(Image.new("F", (80, 80), 0.5)).getextrema()[0][0] in (127, 128)  # float images in 0..1
+
+
+class _SpyFile(io.BytesIO):
+    """A file object that records PIL's process-wide bomb limit while it is being decoded."""
+
+    seen: list
+
+    def read(self, *args):
+        self.seen.append(Image.MAX_IMAGE_PIXELS)
+        return super().read(*args)
+
+
+def test_decoding_leaves_process_wide_pil_state_alone():
+    """Gradio decodes uploads in many threads: changing and restoring Image.MAX_IMAGE_PIXELS (or the warning
+    filters) from several threads can leave them changed for good, so decoding must not touch them."""
+    data = io.BytesIO()
+    Image.new("RGB", (80, 80), (1, 2, 3)).save(data, "PNG")
+    spy = _SpyFile(data.getvalue())
+    spy.seen = []
+    before = Image.MAX_IMAGE_PIXELS
+    assert open_image(spy).getpixel((0, 0)) == (1, 2, 3)
+    assert spy.seen and set(spy.seen) == {before} and Image.MAX_IMAGE_PIXELS == before
