@@ -68,6 +68,10 @@ CASES = [
     ("it's too dark", True, False, E, "it's too dark", None),
     ("太暗了", True, False, E, "太暗了", None),
     ("帮我P掉背景里的人", True, False, E, "P掉背景里的人", None),
+    ("clear the sky", True, False, E, "clear the sky", None),
+    ("cool it down", True, False, E, "cool it down", None),
+    ("place a lamp on the table", True, False, E, "place a lamp on the table", None),
+    ("flip it horizontally", True, False, E, "flip it horizontally", None),
     # --- generate with a canvas: a new scene or an explicit ask ------------------------------------
     ("a cat on a sofa", True, False, G, "a cat on a sofa", None),
     ("new image: a red cube on a table", True, False, G, "a red cube on a table", None),
@@ -94,6 +98,14 @@ CASES = [
     ("画只猫", True, False, G, "猫", None),
     ("make 3 cats", True, False, G, "3 cats", None),
     ("let's start over with a dog", True, False, G, "a dog", None),
+    # words that are verbs only sometimes: before a noun they describe a new scene
+    ("clear skies over a mountain lake", True, False, G, "clear skies over a mountain lake", None),
+    ("warm light in a wooden cabin", True, False, G, "warm light in a wooden cabin", None),
+    ("cool cat with sunglasses", True, False, G, "cool cat with sunglasses", None),
+    ("cover of a fantasy novel", True, False, G, "cover of a fantasy novel", None),
+    ("set of tea cups on a shelf", True, False, G, "set of tea cups on a shelf", None),
+    ("mirror lake at dawn", True, False, G, "mirror lake at dawn", None),
+    ("crop circles in a wheat field", True, False, G, "crop circles in a wheat field", None),
     # --- no canvas: edit-like messages generate --------------------------------------------------
     ("make it blue", False, False, G, "make it blue", None),
     ("add a hat", False, False, G, "add a hat", None),

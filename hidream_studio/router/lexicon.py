@@ -204,7 +204,17 @@ EN_EDIT_VERBS = [
     "show", "use", "give it", "add in", "bring", "drop", "cut", "smooth", "warm", "cool", "fade", "tweak",
     "update", "alter", "repaint", "recolor", "relight", "re-light", "re-color", "clear",
 ]  # fmt: skip
-EN_EDIT_VERB = _rx(rf"^({_alt(EN_EDIT_VERBS)})\b")
+# Words that are verbs only sometimes: "clear the sky" is an edit, "clear skies over a lake", "cool cat",
+# "set of tea cups", "cover of a book", "mirror lake", "crop circles" describe new scenes. They count as
+# instruction verbs only before an object word (or alone).
+EN_AMBIGUOUS_VERBS = ["clear", "cool", "warm", "cut", "cover", "age", "set", "drop", "fill", "fade", "smooth",
+                      "dress", "place", "mirror", "flip", "crop", "update"]  # fmt: skip
+_EN_OBJECT = (r"it|its|this|that|these|those|the|a|an|some|her|him|his|them|their|everything|all|up|down|out|"
+              r"off|in|away|over|more|less|to")
+EN_EDIT_VERB = _rx(
+    rf"^((?:{_alt(w for w in EN_EDIT_VERBS if w not in EN_AMBIGUOUS_VERBS)})\b|"
+    rf"(?:{_alt(EN_AMBIGUOUS_VERBS)})\b(?=\s*$|\s+(?:{_EN_OBJECT})\b))"
+)
 EN_EDIT_PHRASE = _rx(
     r"^(?:more|less|bigger|smaller|larger|brighter|darker|lighter|warmer|cooler|sharper|softer|"
     r"happier|sadder|older|younger|redder|bluer|greener|longer|shorter|wider|taller|thinner|"
