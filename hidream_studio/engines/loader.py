@@ -42,8 +42,12 @@ def ensure_tiny(family: Path, seed: int = 0) -> Path:
 
     if (family / STUDIO_FILE).is_file():
         return family
-    family.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=family.parent))
+    try:
+        family.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=family.parent))
+    except OSError as exc:  # a read-only or full home, a file in the way: one line, not a traceback
+        raise ModelUnavailable(f"cannot build the tiny model in {family}: {exc.strerror or exc} "
+                               "(use --home on a writable folder)") from None
     try:
         build_tiny_pipeline(tmp, seed=seed)
         try:
@@ -51,6 +55,8 @@ def ensure_tiny(family: Path, seed: int = 0) -> Path:
         except OSError:  # another process finished first
             if not (family / STUDIO_FILE).is_file():
                 raise
+    except OSError as exc:
+        raise ModelUnavailable(f"cannot build the tiny model in {family}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return family

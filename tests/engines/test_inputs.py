@@ -147,3 +147,12 @@ def test_decoding_leaves_process_wide_pil_state_alone():
     before = Image.MAX_IMAGE_PIXELS
     assert open_image(spy).getpixel((0, 0)) == (1, 2, 3)
     assert spy.seen and set(spy.seen) == {before} and Image.MAX_IMAGE_PIXELS == before
+
+
+def test_tiny_in_an_unwritable_home_is_one_clear_line(tmp_path):
+    """Building tiny where the home cannot hold folders (read-only, or a file in the way) gave a traceback."""
+    home = tmp_path / "a-file"
+    home.write_text("not a folder")
+    eng = load_engine(Settings(home=home, model="tiny"))
+    with pytest.raises(ModelUnavailable, match="cannot build the tiny model in .*writable"):
+        eng.generate(GenerateRequest("a cat", steps=1))
