@@ -35,7 +35,14 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     except sa.exc.ArgumentError as exc:
         raise StoreError(f"invalid database URL {url!r}") from exc
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except ImportError as exc:  # the backend's DBAPI driver is not installed
+            raise StoreError(
+                f"database {describe(url)} needs the Python package {exc.name or 'of its driver'!r}, "
+                f"which is not installed (pip install it, or name another driver: "
+                f"{parsed.get_backend_name()}+DRIVER://...)"
+            ) from None
 
     connect_args = {"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
     if parsed.database in (None, "", ":memory:"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sqlite3
 
@@ -72,6 +73,16 @@ def test_an_invalid_url(tmp_path):
     with pytest.raises(StoreError) as err:
         Store.open("nonsense://", tmp_path / "images")
     one_line(err)
+
+
+def test_a_url_whose_driver_is_not_installed(tmp_path):
+    """A PostgreSQL/MySQL URL without its DBAPI package gave a ModuleNotFoundError traceback."""
+    if importlib.util.find_spec("MySQLdb") is not None:
+        pytest.skip("MySQLdb is installed here")
+    with pytest.raises(StoreError, match="MySQLdb.*not installed") as err:
+        Store.open("mysql://user:secret@localhost/studio", tmp_path / "images")
+    one_line(err)
+    assert "secret" not in str(err.value)
 
 
 DISK_FULL = """
