@@ -116,16 +116,22 @@ def load_generator(spec: ModelSpec, settings, placement: Placement):
         if not settings.llama:
             raise ModelUnavailable(f"{spec.id} needs Llama-3.1-8B-Instruct as its fourth text encoder, which is not "
                                    f"part of the HiDream repos: {LLAMA_HINT}")
+        llama = str(settings.llama)
+        looks_like_path = llama.startswith(("/", ".", "~")) or llama.count("/") > 1 or "\\" in llama
+        if looks_like_path and not Path(llama).expanduser().is_dir():
+            # A path, not a Hub id ("org/name"): "huggingface-cli download /some/path" would not help.
+            raise ModelUnavailable(f"--llama {llama}: no such folder. {LLAMA_HINT[0].upper()}{LLAMA_HINT[1:]}")
+        llama = str(Path(llama).expanduser()) if looks_like_path else llama
         try:
             from transformers import AutoTokenizer, LlamaForCausalLM
 
-            kwargs["tokenizer_4"] = AutoTokenizer.from_pretrained(settings.llama)
+            kwargs["tokenizer_4"] = AutoTokenizer.from_pretrained(llama)
             kwargs["text_encoder_4"] = LlamaForCausalLM.from_pretrained(
-                settings.llama, output_hidden_states=True, output_attentions=True, dtype=placement.dtype,
+                llama, output_hidden_states=True, output_attentions=True, dtype=placement.dtype,
                 attn_implementation="eager", quantization_config=transformers_quant_config(placement),
             )
         except errors as exc:
-            raise _unavailable("Llama (--llama)", settings.llama, exc, Path(settings.llama).is_dir()) from None
+            raise _unavailable("Llama (--llama)", llama, exc, Path(llama).is_dir()) from None
     try:
         quant = diffusers_quant_config(placement)
         if quant is not None:

@@ -156,3 +156,12 @@ def test_tiny_in_an_unwritable_home_is_one_clear_line(tmp_path):
     eng = load_engine(Settings(home=home, model="tiny"))
     with pytest.raises(ModelUnavailable, match="cannot build the tiny model in .*writable"):
         eng.generate(GenerateRequest("a cat", steps=1))
+
+
+@pytest.mark.parametrize("llama", ["/no/such/llama", "./missing-llama", "~/no-such-llama-folder"])
+def test_a_llama_path_that_does_not_exist_says_so(tmp_path, llama):
+    """A path was treated as a Hub id: the message suggested `huggingface-cli download /no/such/llama`."""
+    eng = load_engine(Settings(home=tmp_path, model="i1-fast", llama=llama))
+    with pytest.raises(ModelUnavailable, match="no such folder") as err:
+        eng.load()
+    assert "huggingface-cli download" not in str(err.value)
