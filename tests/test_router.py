@@ -72,6 +72,7 @@ CASES = [
     ("cool it down", True, False, E, "cool it down", None),
     ("place a lamp on the table", True, False, E, "place a lamp on the table", None),
     ("flip it horizontally", True, False, E, "flip it horizontally", None),
+    ("upscale it", True, False, E, "upscale it", None),  # "<verb> it" is about the canvas (it made a new image)
     # --- generate with a canvas: a new scene or an explicit ask ------------------------------------
     ("a cat on a sofa", True, False, G, "a cat on a sofa", None),
     ("new image: a red cube on a table", True, False, G, "a red cube on a table", None),
@@ -132,6 +133,8 @@ CASES = [
     ("go back to version 2", True, False, C, "", 2),
     ("checkout v3", True, False, C, "", 3),
     ("show me version 4", True, False, C, "", 4),
+    ("give me version 2", True, False, C, "", 2),
+    ("can I see version 2?", True, False, C, "", 2),
     ("Revert to version two, please", True, False, C, "", 2),
     ("go back to the first version", True, False, C, "", 1),
     ("go back to the twenty-first version", True, False, C, "", 21),
@@ -197,6 +200,11 @@ CASES = [
     ("is it blue?", True, False, CH, SAME, None),
     ("compare version 2 and 3", True, False, CH, SAME, None),
     ("删除版本3", True, False, CH, SAME, None),
+    # asking to start over made a picture of the word "reset"
+    ("reset", True, False, CH, SAME, None),
+    ("restart", True, False, CH, SAME, None),
+    ("new session", True, False, CH, SAME, None),
+    ("清空", True, False, CH, SAME, None),
 ]
 
 

@@ -196,6 +196,8 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False) -> Decis
     rest, kinds = strip_interjections(norm)
     if not rest:
         return Decision(Route.CHAT, original, None, kinds[0] if kinds else "nothing to draw")
+    if lx.START_OVER.match(rest):
+        return Decision(Route.CHAT, original, None, "asks to start over: the New session button does that")
     why = _question(rest, asked=norm.rstrip(_TRIM.replace("?", "")).endswith("?"))
     if why:
         return Decision(Route.CHAT, original, None, why)

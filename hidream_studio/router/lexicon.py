@@ -120,6 +120,11 @@ HELP = _rx(
     r"帮助|帮帮我|救命|使用说明|说明|怎么用|如何使用|怎么使用|你能做什么|你会做什么|你会什么|你可以做什么|"
     r"你是谁|你是什么|这是什么|能做什么|有什么功能|功能)[\s?？。.!！]*$"
 )
+# Asking to start over is not a picture of the word "reset": answered in text (the New-session button).
+START_OVER = _rx(
+    r"^(?:restart|reset|clear|clear (?:all|everything|the chat|the canvas)|start again|start a new (?:session|chat)|"
+    r"new (?:session|chat|conversation)|清空|重置|新会话|新建会话)[\s.!?。！？]*$"
+)
 # A wh-word and an auxiliary is a question even without "?": "how do i undo".
 EN_WH_QUESTION = _rx(
     r"^(?:what|how|why|who|where|when|which)\s+(?:is|are|am|do|does|did|can|could|should|would|will|was|"
@@ -222,6 +227,8 @@ EN_EDIT_PHRASE = _rx(
     r"\binstead\b|^same\b|^what if\b|^(?:it'?s\s+|it is\s+)?too\s+\w+|^in the style of\b|^(?:at|by|in|during)\s+(?:the\s+)?(?:night|sunset|sunrise|dawn|dusk|winter|summer|autumn|fall|spring|rain|snow|daylight|daytime|moonlight)$|^as an?\s+(?:\w+\s+)?(?:painting|sketch|drawing|watercolou?r|cartoon|anime|"
     r"photo|illustration|poster|comic)\b|^in\s+[\w\s\-]{1,30}\s+style$|"
     r"\b(?:should|must|needs? to|has to)\s+(?:be|have|wear|look|hold|become|get)\b|"
+    # "<verb> it" is about the current picture even for verbs not listed: "upscale it", "pixelate it".
+    r"^[a-z][a-z-]+\s+(?:it|them)(?:\s|$)|"
     r"^(?:the|it|its)\b.{0,40}\bto (?:be|look|have|wear)\b"
 )
 COLORS = ["red", "blue", "green", "yellow", "orange", "purple", "pink", "black", "white", "gray", "grey",
@@ -282,7 +289,8 @@ _EN_GO = (
     r"(?:go(?:\s+back)?\s+to|get\s+back\s+to|back\s+to|jump(?:\s+back)?\s+to|switch(?:\s+back)?\s+to|"
     r"revert(?:\s+back)?\s+to|return\s+to|roll\s?back\s+to|undo\s+to|take\s+me(?:\s+back)?\s+to|"
     r"check\s?out|restore|show(?:\s+me)?|open|load|select|pick|use|view|display|see|bring\s+back|"
-    r"give\s+me\s+back|let\s+me\s+see|i\s+want|i'd\s+like)"
+    r"give\s+me\s+back|give\s+me|let\s+me\s+see|(?:can|could|may)\s+i\s+(?:see|have|get)(?:\s+back)?|i\s+want|"
+    r"i'd\s+like)"
 )
 _EN_TARGET = (
     rf"(?:the\s+)?(?:version|ver\.?|v\.?|#|no\.?|number)\s*(?P<en_card>{EN_CARDINAL})|"
