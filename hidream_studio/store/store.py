@@ -26,7 +26,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ..domain import Message, NotFound, Recipe, SessionInfo, StoreError, StudioError, Version, VersionKind
+from ..domain import (
+    InvalidParams,
+    Message,
+    NotFound,
+    Recipe,
+    SessionInfo,
+    StoreError,
+    StudioError,
+    Version,
+    VersionKind,
+)
 from . import db
 from . import queries as q
 from .cache import TreeCache
@@ -98,7 +108,12 @@ class Store:
             return q.session_info(q.find_session(conn, name_or_id, owner))
 
     def ensure_session(self, name: str, owner: str | None = None) -> tuple[SessionInfo, bool]:
-        """(session, created): the session named `name` (id or title), made (titled `name`) if none."""
+        """(session, created): the session named `name` (id or title), made (titled `name`) if none.
+
+        An empty or blank name is InvalidParams: it would make a new untitled session on every call.
+        """
+        if not q.clean_title(name):
+            raise InvalidParams("a session name cannot be empty")
         with self._tx(write=True) as conn:
             try:
                 return q.session_info(q.find_session(conn, name, owner)), False

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hidream_studio.domain import NotFound
+from hidream_studio.domain import InvalidParams, NotFound
 
 from .helpers import add
 
@@ -106,3 +106,11 @@ def test_ensure_session_finds_a_long_or_padded_name_again(store, name):
     assert created and not created_again and again.id == first.id
     assert store.get_session(name).id == first.id
     assert len(store.list_sessions()) == 1
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_ensure_session_refuses_a_blank_name(store, name):
+    """`chat --session ''` made a new untitled session on every call; now a clear error, nothing stored."""
+    with pytest.raises(InvalidParams, match="empty"):
+        store.ensure_session(name)
+    assert store.list_sessions() == []
