@@ -132,6 +132,10 @@ def _check_text(name: str, text: str | None, required: bool) -> None:
         return
     if len(text) > LIMITS["prompt_chars"]:
         raise InvalidParams(f"the {name} is too long ({len(text)} characters, at most {LIMITS['prompt_chars']})")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8 (e.g. a mis-encoded shell argument)
+        raise InvalidParams(f"the {name} contains bytes that are not valid UTF-8 text") from None
 
 
 def _check_range(name: str, value: float | None, key: str | None = None) -> None:

@@ -307,6 +307,8 @@ class Store:
             yield
         except StudioError:
             raise
+        except UnicodeEncodeError as exc:  # lone surrogates, e.g. from a shell argument that was not UTF-8
+            raise InvalidParams(f"text that is not valid UTF-8 cannot be stored or looked up ({exc.reason})") from None
         except sa.exc.SQLAlchemyError as exc:
             raise db.translate(exc, self._where) from exc
         except OSError as exc:

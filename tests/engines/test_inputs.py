@@ -165,3 +165,12 @@ def test_a_llama_path_that_does_not_exist_says_so(tmp_path, llama):
     with pytest.raises(ModelUnavailable, match="no such folder") as err:
         eng.load()
     assert "huggingface-cli download" not in str(err.value)
+
+
+def test_text_that_is_not_utf8_is_refused_before_loading(unloadable):
+    """Invalid bytes in a shell argument arrive as lone surrogates; the tokenizer died with a TypeError."""
+    with pytest.raises(InvalidParams, match="not valid UTF-8"):
+        unloadable.generate(GenerateRequest("a red \udcff circle"))
+    with pytest.raises(InvalidParams, match="not valid UTF-8"):
+        unloadable.edit(EditRequest("make it \udcff blue", Image.new("RGB", (64, 64))))
+    assert unloadable.models is None

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hidream_studio.domain import InvalidParams, NotFound
+from hidream_studio.domain import InvalidParams, Message, NotFound
 
-from .helpers import add
+from .helpers import add, image, recipe
 
 
 def test_ids_are_unguessable_and_titles_find_sessions(store):
@@ -114,3 +114,15 @@ def test_ensure_session_refuses_a_blank_name(store, name):
     with pytest.raises(InvalidParams, match="empty"):
         store.ensure_session(name)
     assert store.list_sessions() == []
+
+
+def test_text_that_is_not_utf8_is_a_clear_error_and_stores_nothing(store):
+    """Lone surrogates (invalid bytes in a shell argument) raised a UnicodeEncodeError traceback."""
+    sid = store.create_session("s").id
+    with pytest.raises(InvalidParams, match="not valid UTF-8"):
+        store.get_session("bad \udcff name")
+    with pytest.raises(InvalidParams, match="not valid UTF-8"):
+        store.record_turn(sid, image=image(1), recipe=recipe("a \udcff cat"), messages=[Message("user", "a \udcff cat")])
+    with pytest.raises(InvalidParams, match="not valid UTF-8"):
+        store.record_turn(sid, messages=[Message("user", "ok"), Message("assistant", "bad \udcff reply")])
+    assert store.versions(sid) == [] and store.messages(sid) == []
