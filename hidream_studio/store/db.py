@@ -141,6 +141,16 @@ def describe(url: str) -> str:
         return "<invalid URL>"
 
 
+def identity(url: str) -> str | None:
+    """A stable name for the database, recorded in the images folder it owns; None for in-memory SQLite."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return None
+        return str(Path(parsed.database).expanduser().resolve())
+    return parsed.set(password=None).render_as_string(hide_password=True)
+
+
 def translate(exc: BaseException, where: str) -> StoreError:
     """A database or file-system fault as one clear line (`where` names the database or folder)."""
     if isinstance(exc, OSError):

@@ -22,6 +22,7 @@ from ..domain import InvalidImage, Recipe
 
 PNG_JSON_KEY = "hidream-studio"
 _TMP_SUFFIX = ".tmp"
+_OWNER_FILE = ".database"
 _KEEP_MODES = ("RGB", "RGBA", "L")
 
 
@@ -112,6 +113,25 @@ class ImageFiles:
             raise
         _fsync_dir(final.parent)
         return sha
+
+    @property
+    def owner_marker(self) -> Path:
+        """Names the database whose versions use this folder (see ``Store.collect_orphans``)."""
+        return self.root / _OWNER_FILE
+
+    def owner(self) -> str | None:
+        try:
+            return self.owner_marker.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def set_owner(self, name: str) -> None:
+        tmp = self.root / f".{_OWNER_FILE}.{secrets.token_hex(4)}{_TMP_SUFFIX}"
+        tmp.write_text(name + "\n", encoding="utf-8")
+        os.replace(tmp, self.owner_marker)
+
+    def has_files(self) -> bool:
+        return next(iter(self.iter_files()), None) is not None
 
     def iter_files(self) -> Iterable[tuple[Path, os.stat_result]]:
         for sub in os.scandir(self.root):

@@ -84,7 +84,8 @@ class Store:
             raise db.translate(exc, where) from exc
         except OSError as exc:
             raise db.translate(exc, str(images_dir)) from exc
-        store.collect_orphans()
+        if store._collect_refusal() is None:  # another database's folder: leave its files alone
+            store.collect_orphans()
         return store
 
     def close(self) -> None:
@@ -292,12 +293,38 @@ class Store:
     def collect_orphans(self, min_age_s: float = 60.0) -> int:
         """Delete image files no version references and older than `min_age_s`; returns the count.
 
-        Young files are spared: a writer stores its file just before its row commits.
+        Young files are spared: a writer stores its file just before its row commits. Only the
+        database that owns the folder collects (StoreError otherwise): an in-memory or another
+        database sees none of this folder's versions and would delete every file.
         """
+        refusal = self._collect_refusal()
+        if refusal is not None:
+            raise StoreError(refusal)
         with self._tx() as conn:
             referenced = q.referenced_shas(conn)
         with self._guard():
             return self.files.collect(referenced, min_age_s)
+
+    def _collect_refusal(self) -> str | None:
+        """Why this store must not collect orphans in its images folder, or None (claiming it if unowned)."""
+        me = db.identity(str(self.engine.url.render_as_string(hide_password=False)))
+        folder = self.files.root
+        if me is None:
+            return f"an in-memory database does not own the images folder {folder}: nothing collected"
+        with self._guard():
+            owner = self.files.owner()
+            if owner is None:
+                with self._tx() as conn:
+                    empty = not q.referenced_shas(conn)
+                if empty and self.files.has_files():
+                    return (f"this database has no versions and the images folder {folder} holds files it did "
+                            "not make: nothing collected")
+                self.files.set_owner(me)
+                owner = me
+        if owner != me:
+            return (f"the images folder {folder} belongs to the database {owner}, not {me}: nothing collected "
+                    f"(delete {self.files.owner_marker} if that database is gone)")
+        return None
 
     # ------------------------------------------------------------------ internals
     @contextmanager

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from hidream_studio.domain import Recipe, VersionKind
-from hidream_studio.store import PNG_JSON_KEY, read_png_metadata
+from hidream_studio.domain import Recipe, StoreError, VersionKind
+from hidream_studio.store import PNG_JSON_KEY, Store, read_png_metadata
 from hidream_studio.store.files import ImageFiles
 
 from .helpers import add, image
@@ -92,3 +93,26 @@ def test_rewriting_an_old_orphan_refreshes_it(tmp_path):
     files.write(b"bytes")  # about to be referenced again: must not look old to the collector
     assert path.stat().st_mtime > 1000
     assert files.collect(referenced=set(), min_age_s=60) == 0
+
+
+def test_another_database_never_collects_this_studios_images(tmp_path):
+    """Opening an in-memory or another database over a home's images folder deleted every image older than
+    a minute (none of them is referenced by that database): `--database-url sqlite:///:memory: sessions`
+    wiped the studio."""
+    home = tmp_path / "home"
+    with Store.open(f"sqlite:///{home / 'studio.db'}", home / "images") as store:
+        sid = store.create_session().id
+        paths = [Path(add(store, sid, seed).image_path) for seed in (1, 2)]
+    for p in paths:
+        os.utime(p, (1, 1))  # old: not spared by the age guard
+    with Store.open("sqlite:///:memory:", home / "images") as memory:
+        with pytest.raises(StoreError, match="in-memory"):
+            memory.collect_orphans(min_age_s=0)
+    with Store.open(f"sqlite:///{tmp_path / 'other.db'}", home / "images") as other:
+        with pytest.raises(StoreError, match="belongs to the database"):
+            other.collect_orphans(min_age_s=0)
+    assert all(p.exists() for p in paths)
+    with Store.open(f"sqlite:///{home / 'studio.db'}", home / "images") as store:  # the owner still collects
+        orphan = store.files.path_for(store.files.write(b"orphan"))
+        assert store.collect_orphans(min_age_s=0) == 1 and not orphan.exists()
+    assert all(p.exists() for p in paths)
