@@ -35,8 +35,16 @@ class Placement:
 def choose_placement(settings) -> Placement:
     """CUDA + bf16 when available, else CPU + float32; every choice overridable by Settings."""
     device = settings.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        kind = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ModelUnavailable(f"unknown device {device!r}: use cuda, cuda:N or cpu") from None
+    if kind.type not in ("cuda", "cpu"):  # meta, mps, xpu ...: the pipelines are run and tested on these two
+        raise ModelUnavailable(f"--device {device} is not supported: use cuda, cuda:N or cpu")
+    if kind.type == "cuda" and not torch.cuda.is_available():
         raise ModelUnavailable(f"--device {device} was asked for but torch sees no CUDA device")
+    if kind.type == "cuda" and kind.index is not None and kind.index >= torch.cuda.device_count():
+        raise ModelUnavailable(f"--device {device}: torch sees only {torch.cuda.device_count()} CUDA device(s)")
     if settings.dtype is not None and settings.dtype not in DTYPES:
         raise ModelUnavailable(f"unknown dtype {settings.dtype!r}: use one of {', '.join(DTYPES)}")
     dtype = DTYPES[settings.dtype] if settings.dtype else (torch.bfloat16 if device.startswith("cuda") else torch.float32)

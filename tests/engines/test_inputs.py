@@ -174,3 +174,14 @@ def test_text_that_is_not_utf8_is_refused_before_loading(unloadable):
     with pytest.raises(InvalidParams, match="not valid UTF-8"):
         unloadable.edit(EditRequest("make it \udcff blue", Image.new("RGB", (64, 64))))
     assert unloadable.models is None
+
+
+@pytest.mark.parametrize(("device", "match"), [("meta", "not supported"), ("mps", "not supported"),
+                                               ("gpu", "unknown device"), ("cuda:0", "CUDA")])
+def test_an_unusable_device_is_one_clear_line(tmp_path, device, match):
+    """--device meta / mps / a typo died with a RuntimeError traceback inside the pipeline."""
+    if device == "cuda:0" and __import__("torch").cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    eng = load_engine(Settings(home=tmp_path, model="tiny", device=device))
+    with pytest.raises(ModelUnavailable, match=match):
+        eng.load()
