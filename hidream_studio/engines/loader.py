@@ -132,6 +132,8 @@ def load_generator(spec: ModelSpec, settings, placement: Placement):
             )
         except errors as exc:
             raise _unavailable("Llama (--llama)", llama, exc, Path(llama).is_dir()) from None
+    if spec.local:
+        _check_components(Path(spec.source), supplied=set(kwargs))
     try:
         quant = diffusers_quant_config(placement)
         if quant is not None:
@@ -148,6 +150,25 @@ def load_generator(spec: ModelSpec, settings, placement: Placement):
                    pipe.transformer):
         module.eval().requires_grad_(False)
     return pipe
+
+
+def _check_components(folder: Path, supplied: set[str]) -> None:
+    """Name the component folders model_index.json lists but the folder lacks (diffusers' own error
+    names a config.json in the wrong directory)."""
+    import json
+
+    try:
+        index = json.loads((folder / "model_index.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable(f"{folder / 'model_index.json'} cannot be read ({exc})") from None
+    missing = sorted(
+        name for name, value in index.items()
+        if not name.startswith("_") and isinstance(value, list) and value and value[0] is not None
+        and name not in supplied and not (folder / name).is_dir()
+    )  # fmt: skip
+    if missing:
+        raise ModelUnavailable(f"the HiDream-I1 folder {folder} is incomplete: no {', '.join(missing)} folder "
+                               "(copy the whole model; see hidream_studio/engines/FORMATS.md)")
 
 
 def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:

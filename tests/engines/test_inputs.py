@@ -185,3 +185,14 @@ def test_an_unusable_device_is_one_clear_line(tmp_path, device, match):
     eng = load_engine(Settings(home=tmp_path, model="tiny", device=device))
     with pytest.raises(ModelUnavailable, match=match):
         eng.load()
+
+
+def test_an_incomplete_model_folder_names_the_missing_part(tiny_home, tmp_path):
+    """diffusers' own error named a config.json "in /folder" instead of the missing transformer/ folder."""
+    import shutil
+
+    folder = tmp_path / "i1"
+    shutil.copytree(tiny_home / "models" / "tiny" / "i1", folder)
+    shutil.rmtree(folder / "transformer")
+    with pytest.raises(ModelUnavailable, match="incomplete: no transformer folder"):
+        load_engine(Settings(home=tmp_path, model=str(folder))).load()
