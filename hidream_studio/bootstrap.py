@@ -16,7 +16,6 @@ def build_studio(settings: Settings, *, load_models: bool = False) -> Studio:
     from .spaces_support import schedule_on_gpu
     from .store import Store
 
-    settings.home.mkdir(parents=True, exist_ok=True)
     store = Store.open(settings.db_url, settings.images_dir)
     engine = schedule_on_gpu(load_engine(settings))  # spaces.GPU around model calls, where installed
     if load_models:

@@ -26,6 +26,18 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        from .domain import UserError
+
+        raise UserError(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}.") from None
+
+
 def default_home() -> Path:
     return Path(_env("HOME", str(Path.home() / ".hidream-studio"))).expanduser()
 
@@ -84,9 +96,9 @@ class Settings:
             dtype=_env("DTYPE"),
             public=_env_bool("PUBLIC", default=on_space),
             secret=_env("SECRET"),
-            queue_size=int(_env("QUEUE_SIZE", "16")),
+            queue_size=_env_int("QUEUE_SIZE", 16),
             host=_env("HOST", "0.0.0.0" if on_space else "127.0.0.1"),
-            port=int(_env("PORT", os.environ.get("GRADIO_SERVER_PORT", "7860"))),
+            port=_env_int("PORT", int(os.environ.get("GRADIO_SERVER_PORT") or 7860)),
         )
         return settings.with_(**{k: v for k, v in overrides.items() if v is not None})
 

@@ -76,9 +76,15 @@ def made_reply(decision: Decision, recipe: Recipe, source: int | None = None) ->
     return f"{decision_label(decision, source)} · {summary}" if summary else decision_label(decision, source)
 
 
-def head_moved(route: Route, version: Version | None, zh: bool) -> str:
-    """Reply to undo / redo / checkout."""
+def head_moved(route: Route, version: Version | None, zh: bool, head: Version | None = None) -> str:
+    """Reply to undo / redo / checkout. `version` is where the head went (None: it did not move),
+    `head` where it was."""
     if version is None:
+        if route is Route.UNDO and head is not None and head.number != 1:
+            # A root that is not the first version: an upload. Say how to get back further.
+            if zh:
+                return f"v{head.number} 是一个新的起点（上传），前面没有可撤销的。可以说“回到版本1”。"
+            return f"v{head.number} starts a new line (an upload): there is nothing before it. Say \"go back to version 1\" to return."
         if route is Route.UNDO:
             return "没有可以撤销的了。" if zh else "Nothing to undo: this is the first version."
         return "没有可以重做的了。" if zh else "Nothing to redo."

@@ -216,7 +216,7 @@ class Studio:
             moved = self.store.redo(session.id, owner=turn.owner)
         else:  # NotFound for an unknown version: raised before anything is written
             moved = self.store.checkout(session.id, decision.target, owner=turn.owner)
-        reply = replies.head_moved(decision.route, moved, replies.is_chinese(turn.text))
+        reply = replies.head_moved(decision.route, moved, replies.is_chinese(turn.text), head)
         shown = moved.number if moved else None
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, shown))
         return TurnResult(decision, reply, moved or head)
@@ -266,6 +266,9 @@ class Studio:
         recipe = Recipe(kind=VersionKind.UPLOAD, width=image.width, height=image.height)
         upload = Decision(Route.UPLOAD, "", None, decision.reason)
         reply = replies.made_reply(upload, recipe)
+        # An instruction sent with the upload edits it in the same turn. The edit runs first, so a
+        # refused instruction, a missing editor or a Stop leaves nothing behind, not half a turn.
+        result = self._engine_edit(decision.text, image, turn.settings, on_step, cancel) if decision.text else None
         uploaded = self.store.record_turn(
             session.id,
             owner=turn.owner,
@@ -275,11 +278,9 @@ class Studio:
             parent=None,
         )
         reply = f"{reply} → v{uploaded.number}"
-        if not decision.text:
+        if result is None:
             return TurnResult(upload, reply, uploaded, [uploaded])
-        # The instruction sent with the upload edits it in the same turn (its user message is stored).
         edit = Decision(Route.EDIT, decision.text, None, "instruction sent with an upload")
-        result = self._run_edit(decision.text, uploaded, turn.settings, on_step, cancel)
         quiet = Turn(session.id, "", owner=turn.owner)
         edited = self._store_result(quiet, session, uploaded, edit, result, VersionKind.EDIT, source=uploaded.number)
         edited.decision = decision  # the turn was an upload (that also edited)
@@ -289,9 +290,12 @@ class Studio:
 
     # ---------------------------------------------------------------- helpers
     def _run_edit(self, instruction: str, source: Version, s: GenSettings, on_step, cancel) -> EngineResult:
+        return self._engine_edit(instruction, self.store.load_image(source), s, on_step, cancel)
+
+    def _engine_edit(self, instruction: str, image, s: GenSettings, on_step, cancel) -> EngineResult:
         request = EditRequest(
             instruction=instruction,
-            source=self.store.load_image(source),
+            source=image,
             seed=s.seed,
             steps=s.steps,
             guidance=s.edit_guidance,

@@ -45,13 +45,19 @@ def run(args, settings) -> int:
         from ..imageio import open_image
 
         open_image(args.image)
-    session, _ = studio.store.ensure_session(args.session)
+    session, created = studio.store.ensure_session(args.session)
 
     def on_step(progress) -> None:
         print(f"\rstep {progress.step}/{progress.total}", end="", file=sys.stderr, flush=True)
 
-    result = studio.handle(Turn(session.id, args.message, attachment=args.image, settings=gen), on_step=on_step)
-    print("", file=sys.stderr)
+    try:
+        result = studio.handle(Turn(session.id, args.message, attachment=args.image, settings=gen), on_step=on_step)
+    except BaseException:
+        if created:  # a refused first turn leaves no empty session behind
+            studio.store.delete_session(session.id)
+        raise
+    finally:
+        print("", file=sys.stderr)  # end the \r progress line before any error message
     created = result.last_created
     head = result.head
     print(json.dumps({

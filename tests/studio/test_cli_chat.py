@@ -37,6 +37,9 @@ def test_chat_bad_input_exits_2_and_stores_nothing(studio, studio_settings, tmp_
     junk.write_bytes(b"\x89PNG but not really")
     unreadable = cli(studio_settings, "chat", "--session", "cli-bad", "--image", str(junk), "make it blue")
     assert unreadable.returncode == 2 and "error:" in unreadable.stderr and "Traceback" not in unreadable.stderr
+    refused_first_turn = cli(studio_settings, "chat", "--session", "cli-new", "--steps", "100000", "a red circle")
+    assert refused_first_turn.returncode == 2
+    assert refused_first_turn.stderr.strip().splitlines()[-1].startswith("error:")  # on a line of its own
     assert len(studio.sessions()) == before
     cli(studio_settings, "chat", "--session", "cli-bad2", "--steps", "2", "a red circle")
     unknown_version = cli(studio_settings, "chat", "--session", "cli-bad2", "go back to version 7")

@@ -195,3 +195,22 @@ def test_a_variation_of_an_upload_is_refused_politely(studio, session, tmp_path)
     say(studio, session, "", attachment=str(path))
     result = say(studio, session, "another one")
     assert result.created == [] and "describe one first" in result.reply
+
+
+def test_upload_with_a_refused_instruction_stores_nothing(studio, session, tmp_path):
+    from hidream_studio.domain import InvalidParams
+
+    path = tmp_path / "ok.png"
+    Image.new("RGB", (64, 64), (9, 9, 9)).save(path)
+    with pytest.raises(InvalidParams):
+        say(studio, session, "make it blue", attachment=str(path), settings=GenSettings(steps=100_000))
+    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+
+
+def test_undo_on_an_upload_root_says_how_to_go_back(studio, session, tmp_path):
+    say(studio, session, "a red circle")
+    path = tmp_path / "up.png"
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(path)
+    say(studio, session, "", attachment=str(path))
+    result = say(studio, session, "undo")
+    assert result.head.number == 2 and "go back to version 1" in result.reply
