@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_app_exposes_a_module_level_demo(studio_settings, tmp_path):
+def test_app_exposes_a_module_level_demo(tmp_path):
     env = os.environ | {
         "HIDREAM_STUDIO_HOME": str(tmp_path),
         "HIDREAM_STUDIO_MODEL": "tiny",
