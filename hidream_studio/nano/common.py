@@ -50,8 +50,19 @@ SPEC = NanoSpec()
 
 
 def set_threads(n: int | None) -> None:
+    """Thread count for a training run; also silences per-batch library warnings (diffusers warns
+    that padding was 'truncated' on every batch of short prompts)."""
     if n:
         torch.set_num_threads(n)
+    import diffusers
+
+    diffusers.utils.logging.set_verbosity_error()
+
+
+def decay(step: int, steps: int, floor: float = 0.1) -> float:
+    """Learning-rate factor: 1 for the first half of the run, then linear down to `floor` at the end.
+    (Computed from the run's total, so `--steps` of a resumed run reshapes the tail.)"""
+    return 1.0 - (1.0 - floor) * max(0.0, (step - steps / 2) / (steps / 2))
 
 
 def step_rng(seed: int, step: int, salt: str = "") -> random.Random:

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from . import data, text
-from .common import SPEC, Log, NanoSpec, load_checkpoint, save_checkpoint, set_threads
+from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads
 from .train_i1 import N_EDITS, N_TWO, build_pipeline, ema_update, flow_loss, load_transformer
 
 
@@ -62,7 +62,7 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, re
     log(start=start, steps=steps, form=form, rank=rank, trainable=sum(p.numel() for p in params))
     for step in range(start, steps):
         for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / 25)
+            group["lr"] = lr * min(1.0, (step + 1) / 25) * decay(step, steps)
         # Offset the data stream so E1 does not replay the edit batches nano-I1 already saw.
         loss = flow_loss(transformer, pools, encode, spec.seed + 1, step, batch_size, True, spec.shift)
         opt.zero_grad(set_to_none=True)
@@ -75,6 +75,9 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, re
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
             save_checkpoint(out, {"step": step + 1, "form": form, "rank": rank, "model": transformer.state_dict(),
                                   "ema": ema.state_dict(), "optim": opt.state_dict()})
+    if steps == 0 and not state:  # an untrained adapter: edits with the jointly trained I1 weights alone
+        save_checkpoint(out, {"step": 0, "form": form, "rank": rank, "model": transformer.state_dict(),
+                              "ema": ema.state_dict(), "optim": opt.state_dict()})
     return out
 
 

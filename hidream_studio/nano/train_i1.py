@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data, text
-from .common import SPEC, Log, NanoSpec, load_checkpoint, save_checkpoint, set_threads, step_rng
+from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads, step_rng
 
 N_TWO = 4000  # two-shape training scenes in the pool (every single-shape training scene is in it)
 N_EDITS = 12000
@@ -70,11 +70,11 @@ def flow_loss(transformer, pools: data.Pools, encode, seed: int, step: int, batc
     return F.mse_loss(pred, velocity_target(x0, noise))
 
 
-def ema_update(ema, model, decay: float) -> None:
+def ema_update(ema, model, rate: float) -> None:
     with torch.no_grad():
         for e, p in zip(ema.parameters(), model.parameters(), strict=True):
             if p.requires_grad:
-                e.lerp_(p, 1.0 - decay)
+                e.lerp_(p, 1.0 - rate)
 
 
 def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, resume: bool = True,
@@ -107,7 +107,7 @@ def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, re
         params=sum(p.numel() for p in transformer.parameters()))
     for step in range(start, steps):
         for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, (step + 1) / 100)
+            group["lr"] = lr * min(1.0, (step + 1) / 100) * decay(step, steps)
         edit = step_rng(spec.seed, step, "kind").random() < edit_fraction
         # Edit canvases hold twice the image tokens: half the batch keeps the step time even.
         loss = flow_loss(transformer, pools, encode, spec.seed, step, batch_size // 2 if edit else batch_size,
