@@ -1,9 +1,10 @@
-"""The nano text side: tokenizers built from the world's EN+ZH vocabulary and small random encoders.
+"""The nano text side: tokenizers built from the world's EN+ZH vocabulary and small text encoders.
 
-The four encoders stay frozen at their random initialisation: each still maps every token (English
-word or Chinese character) to a distinct vector, and the transformer learns to read those. They are
-built once per run folder (OUT/text/) and every later stage loads that same copy, so I1, E1 and
-the exported pipeline agree bit for bit.
+The encoders start random (built once per run folder, OUT/text/). Frozen random encoders keep
+every token distinct but carry almost no word order: HiDream gives text tokens position id 0, so
+"a yellow square, black background" and "a black square, yellow background" would look alike.
+nano-I1 therefore trains the encoders together with its transformer (their weights live in the I1
+checkpoint); E1 keeps them frozen, because the engine shares one set between I1 and E1.
 """
 
 from __future__ import annotations
@@ -65,11 +66,11 @@ class PromptEncoder:
         self.pipe = pipe
         self.max_len = max_sequence_length
 
-    @torch.no_grad()
-    def __call__(self, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(t5 (B, L, D), llama ([layers, B, L, D]), pooled (B, P)) for a list of prompts."""
-        t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
-            prompt=prompts, do_classifier_free_guidance=False, max_sequence_length=self.max_len,
-            device=torch.device("cpu"),
-        )
+    def __call__(self, prompts: list[str], grad: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(t5 (B, L, D), llama ([layers, B, L, D]), pooled (B, P)); `grad` when training the encoders."""
+        with torch.set_grad_enabled(grad):
+            t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
+                prompt=prompts, do_classifier_free_guidance=False, max_sequence_length=self.max_len,
+                device=torch.device("cpu"),
+            )
         return t5, llama, pooled

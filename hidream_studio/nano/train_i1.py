@@ -33,20 +33,25 @@ def build_transformer(encoders: dict, spec: NanoSpec = SPEC):
     return build(transformer_config(encoders, sample_size=spec.latent_size, **spec.transformer), seed=spec.seed + 1)
 
 
-def build_pipeline(run_root: Path, transformer=None, vae=None, spec: NanoSpec = SPEC):
-    """A HiDreamImagePipeline from the run's text encoders, VAE and (given or fresh) transformer."""
+def build_pipeline(run_root: Path, transformer=None, vae=None, spec: NanoSpec = SPEC, trained_text: bool = True):
+    """A HiDreamImagePipeline from the run's text encoders (as trained by I1 when its checkpoint has
+    them), VAE and (given or fresh) transformer."""
     from diffusers import AutoencoderKL
 
     from hidream_studio.engines.tiny import assemble_pipeline, build_scheduler
 
     tokenizers, encoders = text.ensure(run_root, spec)
+    state = load_checkpoint(Path(run_root) / "i1") if trained_text else None
+    if state and "text_ema" in state:
+        for name, enc in encoders.items():
+            enc.load_state_dict(state["text_ema"][name])
     vae = vae or AutoencoderKL.from_pretrained(Path(run_root) / "vae" / "vae").eval()
     transformer = transformer or build_transformer(encoders, spec)
     return assemble_pipeline(tokenizers, encoders, transformer, vae, build_scheduler(spec.shift), spec.latent_size)
 
 
 def flow_loss(transformer, pools: data.Pools, encode, seed: int, step: int, batch_size: int, edit: bool,
-              shift: float) -> torch.Tensor:
+              shift: float, train_text: bool = False) -> torch.Tensor:
     """The flow-matching loss of one generation or edit batch, exactly as inference runs the model."""
     from hidream_studio.engines.edit_conditioning import (
         noisy_sample,
@@ -61,7 +66,7 @@ def flow_loss(transformer, pools: data.Pools, encode, seed: int, step: int, batc
         x0, prompts, gen = data.generation_batch(pools, seed, step, batch_size)
     noise = torch.randn(x0.shape, generator=gen)
     sigmas = data.sample_sigmas(len(x0), shift, gen)
-    t5, llama, pooled = encode(prompts)
+    t5, llama, pooled = encode(prompts, grad=torch.is_grad_enabled() and train_text)
     x_t = noisy_sample(x0, noise, sigmas)
     if edit:
         pred = predict_edit_velocity(transformer, x_t, source, sigmas * 1000, t5, llama, pooled)
@@ -80,7 +85,7 @@ def ema_update(ema, model, rate: float) -> None:
 def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, resume: bool = True,
           threads: int | None = 2, spec: NanoSpec = SPEC, edit_fraction: float = 0.4, ckpt_every: int = 25,
           log_every: int = 10, out_name: str = "i1", pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None),
-          ) -> Path:
+          train_text: bool = True) -> Path:
     """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt (weights, EMA, optimizer).
 
     pools = (two-shape scenes, edits, single-shape scenes or None for all): small ones for tests.
@@ -88,16 +93,27 @@ def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, re
     set_threads(threads)
     run_root = Path(run_root)
     out = run_root / out_name
-    pipe = build_pipeline(run_root, spec=spec)
+    pipe = build_pipeline(run_root, spec=spec, trained_text=False)
     transformer = pipe.transformer.train()
+    # The text encoders train too (eval mode: no dropout; see text.py for why they must learn).
+    texts = torch.nn.ModuleDict({name: getattr(pipe, name).requires_grad_(train_text) for name in text.ENCODERS})
     ema = copy.deepcopy(transformer).eval().requires_grad_(False)
-    opt = torch.optim.AdamW(transformer.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
+    text_ema = copy.deepcopy(texts).requires_grad_(False)
+    params = list(transformer.parameters()) + (list(texts.parameters()) if train_text else [])
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
     start = 0
     state = load_checkpoint(out) if resume else None
     if state:
         transformer.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
-        opt.load_state_dict(state["optim"])
+        if "text" in state:
+            texts.load_state_dict(state["text"])
+            for name, module in text_ema.items():
+                module.load_state_dict(state["text_ema"][name])
+        if len(state["optim"]["param_groups"][0]["params"]) == len(params):
+            opt.load_state_dict(state["optim"])
+        else:  # resuming a run that started with frozen encoders: fresh moments for the new set
+            opt.load_state_dict(_widen(state["optim"], len(params)))
         start = state["step"]
     n_two, n_edits, n_single = pools
     pools = data.load_pools(run_root, pipe.vae, spec.seed, n_two, n_edits if edit_fraction else 0, n_single)
@@ -111,18 +127,32 @@ def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, re
         edit = step_rng(spec.seed, step, "kind").random() < edit_fraction
         # Edit canvases hold twice the image tokens: half the batch keeps the step time even.
         loss = flow_loss(transformer, pools, encode, spec.seed, step, batch_size // 2 if edit else batch_size,
-                         edit, spec.shift)
+                         edit, spec.shift, train_text)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(transformer.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        ema_update(ema, transformer, min(0.998, (1 + step) / (10 + step)))
+        rate = min(0.998, (1 + step) / (10 + step))
+        ema_update(ema, transformer, rate)
+        ema_update(text_ema, texts, rate)
         if (step + 1) % log_every == 0:
             log(step=step + 1, loss=round(loss.item(), 4), edit=edit)
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
             save_checkpoint(out, {"step": step + 1, "model": transformer.state_dict(), "ema": ema.state_dict(),
+                                  "text": texts.state_dict(), "text_ema": _split(text_ema),
                                   "optim": opt.state_dict()})
     return out
+
+
+def _split(modules: torch.nn.ModuleDict) -> dict:
+    return {name: module.state_dict() for name, module in modules.items()}
+
+
+def _widen(optim_state: dict, n_params: int) -> dict:
+    """An optimizer state dict extended to n_params parameters (the new ones without moments)."""
+    groups = [dict(g) for g in optim_state["param_groups"]]
+    groups[0]["params"] = list(range(n_params))
+    return {"state": optim_state["state"], "param_groups": groups}
 
 
 def load_transformer(run_root: Path, out_name: str = "i1", use_ema: bool = True, spec: NanoSpec = SPEC):

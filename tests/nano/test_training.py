@@ -47,6 +47,9 @@ def test_i1_resumes_from_its_checkpoint(run_root):
     assert second["step"] == 3
     name = next(k for k in first["model"] if k.endswith("weight"))
     assert not torch.equal(first["model"][name], second["model"][name])  # it trained on from step 2
+    # the text encoders learn with I1 (HiDream's text tokens carry no position: random ones read as bags of words)
+    key = next(k for k in first["text"] if k.startswith("text_encoder_4.") and "embed_tokens" in k)
+    assert not torch.equal(first["text"][key], second["text"][key])
 
 
 def test_e1_lora_trains_only_the_adapter_then_exports_and_loads(run_root, tmp_path):
