@@ -51,3 +51,9 @@ def server_url(studio, studio_settings):
 def free_port() -> int:
     """A port nothing listens on, for a test that launches its own server."""
     return _free_port()
+
+
+@pytest.fixture(scope="session")
+def port_factory():
+    """For module-scoped fixtures that launch their own server."""
+    return _free_port

@@ -35,6 +35,28 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def page_url(request, tmp_path_factory, port_factory):
+    """The tiny studio shared with the API tests; for the README screenshot (HIDREAM_SCREENSHOT=1)
+    a studio on the trained nano model instead, so the picture shows real shapes."""
+    from hidream_studio.config import NANO_ASSETS
+
+    if os.environ.get("HIDREAM_SCREENSHOT") != "1" or not (NANO_ASSETS / "hidream_studio.json").exists():
+        yield request.getfixturevalue("server_url")
+        return
+    from hidream_studio.bootstrap import build_studio
+    from hidream_studio.config import Settings
+    from hidream_studio.ui import build_demo, launch_kwargs
+
+    settings = Settings(home=tmp_path_factory.mktemp("nano-home"), model="nano", editor="nano", port=port_factory())
+    studio = build_studio(settings, load_models=True)
+    demo = build_demo(studio, settings)
+    _, url, _ = demo.launch(**(launch_kwargs(settings) | {"prevent_thread_lock": True, "quiet": True}))
+    yield url
+    demo.close()
+    studio.store.close()
+
+
 def canvas_src(page) -> str:
     return page.locator("#canvas img").first.get_attribute("src") or ""
 
@@ -52,13 +74,13 @@ def wait_versions(page, count: int) -> None:
     )
 
 
-def test_chat_edit_undo_select_reload(browser, server_url, studio):
+def test_chat_edit_undo_select_reload(browser, page_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.goto(server_url, wait_until="load")
+    page.goto(page_url, wait_until="load")
     page.locator("#chat-input textarea").first.wait_for()
 
     send(page, "a red circle on a blue background")
