@@ -81,6 +81,12 @@ def run(args, settings) -> int:
         from ..nano.common import ASSETS
 
         dest = Path(args.to) if args.to else ASSETS
+        if args.what == "i1" and (dest / "e1-lora").exists():
+            raise UserError(f"{dest / 'e1-lora'} is a LoRA over the I1 there now and would not fit a new one: "
+                            "retrain E1 over the new I1 (train-e1 --no-resume), then export --what both")
+        if args.what == "both":
+            _need(Path(args.out) / "e1" / "checkpoint.pt", "train-e1")
+            export.check_e1_fits(Path(args.out))  # before anything is written
         if args.what in ("i1", "both"):
             _need(Path(args.out) / "i1" / "checkpoint.pt", "train-i1")
             print(export.export_i1(Path(args.out), dest))

@@ -46,6 +46,7 @@ def export_e1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset
 
     from .train_e1 import load_editor
 
+    check_e1_fits(run_root, spec)
     transformer, form = load_editor(run_root, spec=spec)
     for name in ("e1-lora", "e1-full"):
         if (Path(dest) / name).exists():
@@ -58,6 +59,19 @@ def export_e1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset
         folder = save_e1_full(transformer.to(torch.float16), Path(dest) / "e1-full", **common)
     write_family(dest, "e1-lora" if form == "lora" else "e1-full")
     return folder
+
+
+def check_e1_fits(run_root: Path, spec: NanoSpec = SPEC) -> None:
+    """Raise UserError when the run's E1 LoRA was not trained over the run's current I1 (it would be
+    written beside an I1 it does not fit, and edit into noise). Call before writing anything."""
+    from hidream_studio.domain import UserError
+
+    from .common import load_checkpoint
+    from .train_e1 import base_mismatch
+
+    state = load_checkpoint(Path(run_root) / "e1")
+    if state and state["form"] == "lora" and (why := base_mismatch(run_root, state["ema"], spec)):
+        raise UserError(why)
 
 
 def write_family(dest: Path = ASSETS, e1: str | None = None) -> None:

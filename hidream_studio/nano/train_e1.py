@@ -15,9 +15,15 @@ from pathlib import Path
 
 import torch
 
+from hidream_studio.domain import UserError
+
 from . import data, text
 from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads
 from .train_i1 import N_EDITS, N_TWO, build_pipeline, ema_update, flow_loss, load_transformer
+
+# The logged "val" loss: one fixed batch of pool edits drawn with a data seed no training step uses,
+# so its value is comparable across steps and with the base I1 (its step-0 value).
+VALIDATION_SEED = 10_007
 
 
 def make_editor(run_root: Path, form: str, rank: int, spec: NanoSpec = SPEC):
@@ -30,9 +36,28 @@ def make_editor(run_root: Path, form: str, rank: int, spec: NanoSpec = SPEC):
     return transformer
 
 
-def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, resume: bool = True,
+def base_mismatch(run_root: Path, editor_state: dict, spec: NanoSpec = SPEC) -> str | None:
+    """Why the E1 weights in `editor_state` do not sit on the run's current nano-I1, or None if they do.
+
+    A LoRA is a difference from the exact base it was trained over: applied to any other I1 (for
+    example after nano-I1 trained on) it draws noise. So E1 remembers its base (the non-LoRA weights
+    in its checkpoint) and resume and export compare them with the I1 checkpoint now in the run.
+    """
+    base = load_transformer(run_root, spec=spec).state_dict()
+    for key, value in editor_state.items():
+        if "lora_" in key:
+            continue
+        name = key.replace(".base_layer.", ".")
+        if name in base and not torch.equal(value.to(base[name].dtype), base[name]):
+            i1_step = (load_checkpoint(Path(run_root) / "i1") or {}).get("step")
+            return (f"nano-E1 was trained over another nano-I1 (its base step {editor_state.get('base_step', '?')}, "
+                    f"nano-I1 is now at step {i1_step}); retrain it: hidream-studio nano train-e1 --no-resume")
+    return None
+
+
+def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, resume: bool = True,
           threads: int | None = 2, spec: NanoSpec = SPEC, form: str = "lora", rank: int = 32,
-          ckpt_every: int = 25, log_every: int = 10, out_name: str = "e1",
+          ckpt_every: int = 25, log_every: int = 10, val_every: int = 250, out_name: str = "e1",
           pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None)) -> Path:
     """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt."""
     set_threads(threads)
@@ -41,6 +66,9 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, re
     state = load_checkpoint(out) if resume else None
     if state:
         form, rank = state["form"], state["rank"]
+        if form == "lora" and (why := base_mismatch(run_root, state["model"], spec)):
+            raise UserError(why)
+    base_step = (load_checkpoint(run_root / "i1") or {}).get("step")
     transformer = make_editor(run_root, form, rank, spec)
     params = [p for n, p in transformer.named_parameters() if form != "lora" or "lora_" in n]
     transformer.requires_grad_(False)
@@ -59,7 +87,8 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, re
     pools = data.load_pools(run_root, pipe.vae, spec.seed, *pools)
     encode = text.PromptEncoder(pipe, spec.max_sequence_length)
     log = Log(out)
-    log(start=start, steps=steps, form=form, rank=rank, trainable=sum(p.numel() for p in params))
+    log(start=start, steps=steps, form=form, rank=rank, trainable=sum(p.numel() for p in params), base_step=base_step,
+        val=validation_loss(transformer, pools, encode, spec))
     for step in range(start, steps):
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / 25) * decay(step, steps)
@@ -71,14 +100,27 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-3, re
         opt.step()
         ema_update(ema, transformer, min(0.99, (1 + step) / (10 + step)))
         if (step + 1) % log_every == 0:
-            log(step=step + 1, loss=round(loss.item(), 4))
+            extra = {"val": validation_loss(ema, pools, encode, spec)} if (step + 1) % val_every == 0 else {}
+            log(step=step + 1, loss=round(loss.item(), 4), **extra)
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
             save_checkpoint(out, {"step": step + 1, "form": form, "rank": rank, "model": transformer.state_dict(),
-                                  "ema": ema.state_dict(), "optim": opt.state_dict()})
+                                  "ema": ema.state_dict(), "optim": opt.state_dict(), "base_step": base_step})
     if steps == 0 and not state:  # an untrained adapter: edits with the jointly trained I1 weights alone
         save_checkpoint(out, {"step": 0, "form": form, "rank": rank, "model": transformer.state_dict(),
-                              "ema": ema.state_dict(), "optim": opt.state_dict()})
+                              "ema": ema.state_dict(), "optim": opt.state_dict(), "base_step": base_step})
     return out
+
+
+@torch.no_grad()
+def validation_loss(transformer, pools: data.Pools, encode, spec: NanoSpec = SPEC, batch_size: int = 16) -> float:
+    """The edit flow loss of one fixed batch (same samples, noise and sigmas every call), in eval mode:
+    E1 steps are judged against the base it starts from (its step-0 value)."""
+    was_training = transformer.training
+    transformer.eval()
+    try:
+        return round(flow_loss(transformer, pools, encode, VALIDATION_SEED, 0, batch_size, True, spec.shift).item(), 4)
+    finally:
+        transformer.train(was_training)
 
 
 def load_editor(run_root: Path, out_name: str = "e1", use_ema: bool = True, spec: NanoSpec = SPEC):

@@ -9,6 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from hidream_studio.engines.edit_conditioning import predict_edit_velocity  # noqa: E402
 from hidream_studio.nano import train_e1, train_i1, train_vae  # noqa: E402
 from hidream_studio.nano.common import NanoSpec, load_checkpoint  # noqa: E402
 
@@ -60,7 +61,8 @@ def test_e1_lora_trains_only_the_adapter_then_exports_and_loads(run_root, tmp_pa
 
     if not (run_root / "i1" / "checkpoint.pt").exists():
         train_i1.train(run_root, steps=1, batch_size=2, spec=TINY, threads=1, pools=POOLS)
-    train_e1.train(run_root, steps=2, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS)
+    # a large learning rate, so that the adapter visibly changes the output after two steps
+    train_e1.train(run_root, steps=2, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS, lr=2e-2)
     state = load_checkpoint(run_root / "e1")
     base = train_i1.load_transformer(run_root, spec=TINY).state_dict()
     for key, value in state["model"].items():  # the base weights are untouched by E1 training
@@ -79,3 +81,41 @@ def test_e1_lora_trains_only_the_adapter_then_exports_and_loads(run_root, tmp_pa
     source = world.render(world.Scene("blue", (world.Shape("circle", "red", "big", "center"),)))
     edited = engine.edit(EditRequest(instruction="make the circle green", source=source, seed=1, steps=2)).image
     assert edited.size == (128, 128)
+
+    # The exported adapter, loaded by the engine over the exported I1, predicts what training saw
+    # (up to the fp16 storage): a LoRA over the wrong base, or a lost key, would not.
+    trained, _ = train_e1.load_editor(run_root, spec=TINY)
+    loaded = engine.edit_pipeline.editor
+    gen = torch.Generator().manual_seed(0)
+    noisy, source_latent = torch.randn(2, 1, 16, 16, 16, generator=gen)
+    embeds = engine.text.encode("Editing Instruction: make the circle green. Target Image Description: x")
+
+    def velocity(model):
+        with torch.no_grad():
+            return predict_edit_velocity(model, noisy, source_latent, torch.tensor([700.0]), embeds.t5,
+                                         embeds.llama, embeds.pooled)
+
+    want = velocity(trained)
+    loaded.enable_adapters()
+    loaded.set_adapter("e1")
+    got = velocity(loaded)
+    loaded.disable_adapters()
+    without = velocity(loaded)
+    assert (without - want).abs().max() > 4 * (got - want).abs().max(), "the adapter is not what was trained"
+
+
+def test_e1_refuses_a_base_that_trained_on(run_root, tmp_path):
+    """After nano-I1 trains on, the E1 LoRA no longer fits it: resume and export say so, write nothing."""
+    from hidream_studio.domain import UserError
+    from hidream_studio.nano import export
+
+    assert load_checkpoint(run_root / "e1") is not None  # made by the test above
+    step = load_checkpoint(run_root / "i1")["step"]
+    train_i1.train(run_root, steps=step + 1, batch_size=2, spec=TINY, threads=1, ckpt_every=1, pools=POOLS)
+    with pytest.raises(UserError, match="retrain"):
+        export.export_e1(run_root, tmp_path / "dest", spec=TINY)
+    assert not (tmp_path / "dest").exists()
+    with pytest.raises(UserError, match="retrain"):
+        train_e1.train(run_root, steps=3, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS)
+    train_e1.train(run_root, steps=1, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS, resume=False)
+    export.export_e1(run_root, tmp_path / "dest", spec=TINY)  # a fresh E1 over the new base fits
