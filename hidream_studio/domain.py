@@ -74,19 +74,23 @@ class Decision:
             for CHAT the original text; empty for UNDO/REDO/CHECKOUT.
     target: the version number for CHECKOUT, else None.
     reason: a short human-readable why ("mentions 'make ... green' and a canvas exists").
+    count:  how many steps for UNDO/REDO ("undo twice" -> 2); 1 otherwise.
     """
 
     route: Route
     text: str
     target: int | None = None
     reason: str = ""
+    count: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"route": self.route.value, "text": self.text, "target": self.target, "reason": self.reason}
+        return {"route": self.route.value, "text": self.text, "target": self.target, "reason": self.reason,
+                "count": self.count}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Decision:
-        return cls(Route(data["route"]), data.get("text", ""), data.get("target"), data.get("reason", ""))
+        return cls(Route(data["route"]), data.get("text", ""), data.get("target"), data.get("reason", ""),
+                   int(data.get("count", 1)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -76,9 +76,10 @@ def made_reply(decision: Decision, recipe: Recipe, source: int | None = None) ->
     return f"{decision_label(decision, source)} · {summary}" if summary else decision_label(decision, source)
 
 
-def head_moved(route: Route, version: Version | None, zh: bool, head: Version | None = None) -> str:
+def head_moved(route: Route, version: Version | None, zh: bool, head: Version | None = None,
+               asked: int = 1, steps: int = 1) -> str:
     """Reply to undo / redo / checkout. `version` is where the head went (None: it did not move),
-    `head` where it was."""
+    `head` where it was; for undo/redo, `asked` steps were asked for and `steps` were taken."""
     if version is None:
         if route is Route.UNDO and head is not None and head.number != 1:
             # A root that is not the first version: an upload. Say how to get back further.
@@ -93,7 +94,16 @@ def head_moved(route: Route, version: Version | None, zh: bool, head: Version | 
         Route.REDO: ("已重做，前进到", "Redone: forward to"),
         Route.CHECKOUT: ("已切换到", "Checked out"),
     }[route]
-    return f"{verb[0]} v{version.number}。" if zh else f"{verb[1]} v{version.number}."
+    if route is Route.CHECKOUT or asked <= 1:
+        return f"{verb[0]} v{version.number}。" if zh else f"{verb[1]} v{version.number}."
+    if zh:
+        done = "撤销" if route is Route.UNDO else "重做"
+        short = "" if steps == asked else f"（只有 {steps} 步可{done}）"
+        return f"已{done} {steps} 步，{'回到' if route is Route.UNDO else '前进到'} v{version.number}{short}。"
+    word = "Undone" if route is Route.UNDO else "Redone"
+    where = "back to" if route is Route.UNDO else "forward to"
+    short = "" if steps == asked else f" (asked for {asked}: there {'is' if steps == 1 else 'are'} only {steps})"
+    return f"{word} {steps} step{'s' if steps != 1 else ''}: {where} v{version.number}{short}."
 
 
 def no_canvas_for_variation(zh: bool) -> str:

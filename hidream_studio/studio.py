@@ -210,13 +210,21 @@ class Studio:
         return TurnResult(decision, reply, head)
 
     def _move_head(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        if decision.route is Route.UNDO:
-            moved = self.store.undo(session.id, owner=turn.owner)
-        elif decision.route is Route.REDO:
-            moved = self.store.redo(session.id, owner=turn.owner)
+        steps = 0
+        if decision.route in (Route.UNDO, Route.REDO):
+            # "undo twice": one step at a time (each step is a complete, valid head move), until the
+            # count is reached or there is nothing further; `steps` is how far it really went.
+            step = self.store.undo if decision.route is Route.UNDO else self.store.redo
+            moved = None
+            for _ in range(max(1, decision.count)):
+                further = step(session.id, owner=turn.owner)
+                if further is None:
+                    break
+                moved, steps = further, steps + 1
         else:  # NotFound for an unknown version: raised before anything is written
             moved = self.store.checkout(session.id, decision.target, owner=turn.owner)
-        reply = replies.head_moved(decision.route, moved, replies.is_chinese(turn.text), head)
+        reply = replies.head_moved(decision.route, moved, replies.is_chinese(turn.text), head,
+                                   asked=decision.count, steps=steps)
         shown = moved.number if moved else None
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, shown))
         return TurnResult(decision, reply, moved or head)

@@ -35,6 +35,7 @@ def test_one_message_prints_the_decision(tmp_path):
         "text": "make the circle green",
         "target": None,
         "reason": "instruction verb 'make' with a canvas",
+        "count": 1,
     }
     # Nothing was created: no database, no home folder.
     assert not (tmp_path / "home").exists()
@@ -52,6 +53,7 @@ def test_words_are_joined_and_flags_matter(capsys):
         "text": "",
         "target": None,
         "reason": "attached image becomes a new root",
+        "count": 1,
     }
 
 

@@ -287,9 +287,23 @@ def test_flip_to_edit_needs_a_canvas():
     assert flipped(gen, has_canvas=True).route is E
 
 
+@pytest.mark.parametrize(("message", "want_route", "count"), [
+    ("undo twice", "undo", 2), ("undo 3 times", "undo", 3), ("go back two steps", "undo", 2),
+    ("undo the last 2 changes", "undo", 2), ("step back 2 steps", "undo", 2), ("redo twice", "redo", 2),
+    ("redo three times please", "redo", 3), ("撤销两次", "undo", 2), ("后退三步", "undo", 3), ("重做两次", "redo", 2),
+    ("undo 1000 times", "undo", 100),  # capped; the studio stops at the root anyway
+    ("undo", "undo", 1), ("撤销一步", "undo", 1), ("回到上一步", "undo", 1), ("下一步", "redo", 1),
+    ("undo 0 times", "undo", 1),  # a zero count is no count: a plain undo
+    ("再来一次", "variation", 1), ("make it twice as big", "edit", 1),
+])
+def test_undo_redo_repeat_counts(message, want_route, count):
+    d = route(message, has_canvas=True)
+    assert (d.route.value, d.count) == (want_route, count)
+
+
 def test_decision_round_trips_through_a_dict():
     d = route("回到版本3", has_canvas=True)
-    assert d.to_dict() == {"route": "checkout", "text": "", "target": 3, "reason": d.reason}
+    assert d.to_dict() == {"route": "checkout", "text": "", "target": 3, "reason": d.reason, "count": 1}
     assert Decision.from_dict(d.to_dict()) == d
 
 

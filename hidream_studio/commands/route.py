@@ -1,7 +1,7 @@
 """`hidream-studio route`: what the router makes of a message, as JSON, without any model or database.
 
 hidream-studio route --canvas "make it blue"
-{"route": "edit", "text": "make it blue", "target": null, "reason": "..."}
+{"route": "edit", "text": "make it blue", "target": null, "reason": "...", "count": 1}
 
 printf '{"text": "undo", "canvas": true}\\n' | hidream-studio route --batch
 (one JSON line per input line; a bad line gives {"error": "..."} and exit code 2 at the end)

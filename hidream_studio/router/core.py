@@ -96,8 +96,33 @@ def _checkout_target(text: str) -> int | None:
     return None
 
 
+MAX_REPEAT = 100  # "undo 1000 times" walks back at most this far (the store stops at the root anyway)
+
+
+def _repeated(core: str) -> Decision | None:
+    """An undo/redo with a repeat count: "undo twice", "go back 3 steps", "撤销两次"; None otherwise."""
+    for rx in (lx.REPEAT_EN, lx.REPEAT_EN_LAST, lx.REPEAT_ZH):
+        m = rx.match(core)
+        if not m:
+            continue
+        word = m.groupdict().get("word")
+        count = {"twice": 2, "thrice": 3}[word.lower()] if word else parse_number(m.group("n"))
+        rest = m.group("rest").strip(" ,，")
+        if not count or count < 1:
+            continue
+        count = min(count, MAX_REPEAT)
+        if lx.UNDO.match(rest):
+            return Decision(Route.UNDO, "", None, f"undo x{count} ('{_quote(core)}')", count=count)
+        if lx.REDO.match(rest):
+            return Decision(Route.REDO, "", None, f"redo x{count} ('{_quote(core)}')", count=count)
+    return None
+
+
 def _history(core: str) -> Decision | None:
     """Whole-message commands on the version history."""
+    repeated = _repeated(core)
+    if repeated is not None:
+        return repeated
     target = _checkout_target(core)
     if target is not None:
         return Decision(Route.CHECKOUT, "", target, f"checkout of version {target} ('{_quote(core)}')")

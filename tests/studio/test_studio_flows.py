@@ -41,6 +41,26 @@ def test_generate_edit_undo_redo(studio, session):
     assert routes == [Route.GENERATE, Route.EDIT, Route.UNDO, Route.REDO]
 
 
+def test_undo_and_redo_with_a_count(studio, session):
+    say(studio, session, "a red circle on a blue background")
+    for text in ("make the circle green", "make the background yellow", "make the circle bigger"):
+        say(studio, session, text)
+    back = say(studio, session, "undo twice")
+    assert (back.decision.route, back.decision.count, back.head.number) == (Route.UNDO, 2, 2)
+    assert back.reply == "Undone 2 steps: back to v2."
+    ahead = say(studio, session, "重做两次")
+    assert (ahead.decision.count, ahead.head.number) == (2, 4)
+    assert ahead.reply == "已重做 2 步，前进到 v4。"
+    # More than there is: it stops at the first version and says how far it went.
+    far = say(studio, session, "go back 10 steps")
+    assert far.head.number == 1 and studio.store.head(session.id).number == 1
+    assert far.reply == "Undone 3 steps: back to v1 (asked for 10: there are only 3)."
+    assert numbers(studio, session) == [(1, None), (2, 1), (3, 2), (4, 3)]  # nothing deleted
+    # The decision (with its count) is stored with the transcript and read back.
+    last = [m for m in studio.store.messages(session.id) if m.role == "assistant"][-1]
+    assert last.decision.count == 10
+
+
 def test_checkout_then_new_turn_branches(studio, session):
     say(studio, session, "a red circle on a blue background")
     say(studio, session, "make the circle green")
