@@ -1,6 +1,6 @@
 """`hidream-studio nano ...`: train, export and evaluate HiDream-Nano (see hidream_studio/nano/).
 
-    hidream-studio nano train-vae --out /tmp/nano-runs --steps 700 [--no-resume]
+    hidream-studio nano train-vae --out /tmp/nano-runs --steps 700 [--no-resume] [--decoder-only]
     hidream-studio nano train-i1  --out /tmp/nano-runs --steps 3000
     hidream-studio nano train-e1  --out /tmp/nano-runs --steps 1500 [--form lora|full] [--rank 32]
     hidream-studio nano export    --out /tmp/nano-runs [--to assets/nano] [--what i1|e1|both]
@@ -31,7 +31,10 @@ def register(subparsers) -> None:
             p.add_argument("--no-resume", dest="resume", action="store_false", help="start from scratch")
             p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
 
-    common(sub.add_parser("train-vae", help="train the AutoencoderKL"), 700)
+    vae = sub.add_parser("train-vae", help="train the AutoencoderKL")
+    common(vae, 700)
+    vae.add_argument("--decoder-only", action="store_true",
+                     help="fine-tune only the decoder of the trained VAE (latents, and the transformers, stay valid)")
     common(sub.add_parser("train-i1", help="train the text-to-image transformer"), 3000)
     e1 = sub.add_parser("train-e1", help="train the editing LoRA over nano-I1")
     common(e1, 1500)
@@ -65,7 +68,7 @@ def run(args, settings) -> int:
     if action == "train-vae":
         from ..nano import train_vae
 
-        train_vae.train(Path(args.out) / "vae", **_kwargs(args))
+        train_vae.train(Path(args.out) / "vae", decoder_only=args.decoder_only, **_kwargs(args))
     elif action == "train-i1":
         from ..nano import train_i1
 

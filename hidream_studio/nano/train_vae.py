@@ -48,19 +48,34 @@ def calibrate(vae, seed: int, n: int = 256) -> tuple[float, float]:
 
 
 def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weight: float = 1e-6, noise: float = 0.1,
-          full_fraction: float = 0.1,
+          full_fraction: float = 0.1, decoder_only: bool = False,
           resume: bool = True, threads: int | None = 2, spec: NanoSpec = SPEC, ckpt_every: int = 50,
           log_every: int = 10) -> Path:
-    """Train to `steps` total optimizer steps; writes OUT/checkpoint.pt and, at the end, OUT/vae/."""
+    """Train to `steps` total optimizer steps; writes OUT/checkpoint.pt and, at the end, OUT/vae/.
+
+    decoder_only: fine-tune the decoder of a trained VAE on whole images with the encoder frozen, so
+    latents (and the transformers trained on them, and the cached latents) stay valid: only how
+    latents are drawn improves.
+    """
     set_threads(threads)
     out = Path(out)
     vae = build(spec).train()
-    opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
-    start = 0
     state = load_checkpoint(out) if resume else None
+    if decoder_only and not state:
+        raise ValueError("decoder_only fine-tunes a trained VAE: no checkpoint in " + str(out))
     if state:
         vae.load_state_dict(state["model"])
-        opt.load_state_dict(state["optim"])
+    if decoder_only:
+        vae.encoder.requires_grad_(False).eval()
+        vae.quant_conv.requires_grad_(False)
+        full_fraction = 1.0
+    params = [p for p in vae.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    start = 0
+    if state:
+        # The optimizer state of the whole VAE does not fit the decoder's parameters: fresh moments.
+        if state.get("decoder_only", False) == decoder_only:
+            opt.load_state_dict(state["optim"])
         start = state["step"]
     log = Log(out)
     torch.manual_seed(spec.seed + start)
@@ -70,7 +85,8 @@ def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weig
         # Most steps on 64x64 crops (4x cheaper; the convolutions only need local edges and
         # colors), the last ones on whole images so the mid-block attention sees full scenes.
         x = batch(spec.seed, step, batch_size, None if step >= steps * (1 - full_fraction) else 64)
-        posterior = vae.encode(x).latent_dist
+        with torch.set_grad_enabled(not decoder_only):
+            posterior = vae.encode(x).latent_dist
         z = posterior.mode()
         # Noise proportional to the latent spread (not the posterior's own std, which starts at 1
         # and would drown the signal for hundreds of steps): a decoder robust to off latents.
@@ -78,16 +94,23 @@ def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weig
         recon = vae.decode(z).sample
         rec = F.mse_loss(recon, x) + 0.5 * F.l1_loss(recon, x)
         kl = posterior.kl().mean()
-        loss = rec + kl_weight * kl
+        loss = rec + (0.0 if decoder_only else kl_weight * kl)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if (step + 1) % log_every == 0:
             log(step=step + 1, rec=round(rec.item(), 5), kl=round(kl.item(), 1))
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
-            save_checkpoint(out, {"step": step + 1, "model": vae.state_dict(), "optim": opt.state_dict()})
-    shift, scale = calibrate(vae, spec.seed)
+            save_checkpoint(out, {"step": step + 1, "model": vae.state_dict(), "optim": opt.state_dict(),
+                                  "decoder_only": decoder_only})
+    if decoder_only:  # the encoder did not change: keep its latent statistics exactly
+        from diffusers import AutoencoderKL
+
+        previous = AutoencoderKL.load_config(out / "vae")
+        shift, scale = previous["shift_factor"], previous["scaling_factor"]
+    else:
+        shift, scale = calibrate(vae, spec.seed)
     vae.register_to_config(shift_factor=shift, scaling_factor=scale)
     vae.eval().save_pretrained(out / "vae", safe_serialization=True)
     log(done=True, step=steps, shift_factor=shift, scaling_factor=scale)

@@ -37,6 +37,21 @@ def test_vae_checkpoint_and_calibrated_factors(run_root):
     assert vae.config.latent_channels == 16 and vae.config.scaling_factor > 0
 
 
+def test_vae_decoder_only_fine_tune_keeps_the_latents(tmp_path):
+    root = tmp_path / "vae"
+    train_vae.train(root, steps=1, batch_size=2, spec=TINY, threads=1, full_fraction=0.5)
+    before = train_vae.load_trained(root / "vae")
+    train_vae.train(root, steps=2, batch_size=2, spec=TINY, threads=1, decoder_only=True)
+    after = train_vae.load_trained(root / "vae")
+    assert load_checkpoint(root)["step"] == 2
+    for name, value in before.encoder.state_dict().items():
+        assert torch.equal(value, after.encoder.state_dict()[name]), name
+    assert (before.config.shift_factor, before.config.scaling_factor) == (after.config.shift_factor,
+                                                                          after.config.scaling_factor)
+    key = next(k for k in before.decoder.state_dict() if k.endswith("weight"))
+    assert not torch.equal(before.decoder.state_dict()[key], after.decoder.state_dict()[key])
+
+
 def test_i1_resumes_from_its_checkpoint(run_root):
     train_i1.train(run_root, steps=2, batch_size=2, spec=TINY, threads=1, ckpt_every=1, pools=POOLS,
                    edit_fraction=0.5)
