@@ -49,6 +49,9 @@ def register(subparsers) -> None:
     ev.add_argument("--n", type=int, default=40, help="prompts per (task, language)")
     ev.add_argument("--steps", type=int, default=None, help="denoising steps (default: the preset's)")
     ev.add_argument("--what", choices=("gen", "edit", "both"), default="both")
+    ev.add_argument("--guidance", type=float, default=None, help="generation guidance (default: the preset's)")
+    ev.add_argument("--edit-guidance", type=float, default=None, help="edit text guidance (default: the preset's)")
+    ev.add_argument("--image-guidance", type=float, default=None, help="edit image guidance (default: the preset's)")
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--output", default=None, help="also write the JSON to this file")
     parser.set_defaults(func=run)
@@ -101,7 +104,9 @@ def run(args, settings) -> int:
     elif action == "eval":
         from ..nano import evaluate
 
-        report = evaluate.run(settings, n=args.n, steps=args.steps, what=args.what, seed=args.seed)
+        report = evaluate.run(settings, n=args.n, steps=args.steps, what=args.what, seed=args.seed,
+                              guidance=args.guidance, edit_guidance=args.edit_guidance,
+                              image_guidance=args.image_guidance)
         text = json.dumps(report, indent=None if args.json else 2, ensure_ascii=False)
         print(text)
         if args.output:

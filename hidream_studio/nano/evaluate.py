@@ -47,8 +47,11 @@ def _score(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(settings, n: int = 40, steps: int | None = None, what: str = "both", seed: int = 0,
-        engine=None, failures: int = 5) -> dict[str, Any]:
-    """Generate/edit every case with the engine (Settings.model, default nano) and score it."""
+        engine=None, failures: int = 5, guidance: float | None = None, edit_guidance: float | None = None,
+        image_guidance: float | None = None) -> dict[str, Any]:
+    """Generate/edit every case with the engine (Settings.model, default nano) and score it.
+
+    steps / guidance (generation) / edit_guidance + image_guidance (edits): None = the presets'."""
     from hidream_studio.domain import EditRequest, GenerateRequest
     from hidream_studio.engines import load_engine
 
@@ -57,7 +60,9 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
         engine = load_engine(settings)
         engine.load()
     sets = prompt_sets(n, seed)
-    report: dict[str, Any] = {"model": engine.describe(), "n_per_language": n, "heldout": True, "seed": seed}
+    report: dict[str, Any] = {"model": engine.describe(), "n_per_language": n, "heldout": True, "seed": seed,
+                              "overrides": {"steps": steps, "guidance": guidance, "edit_guidance": edit_guidance,
+                                            "image_guidance": image_guidance}}
     times: dict[str, list[float]] = {"generate": [], "edit": []}
     tasks = [t for t in sets if (what in ("both", "gen") and t.startswith("generate")) or
              (what in ("both", "edit") and t == "edit")]
@@ -68,11 +73,13 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
             if task == "edit":
                 e: world.Edit = case["edit"]
                 result = engine.edit(EditRequest(instruction=e.instruction, source=world.render(e.source),
-                                                 target_description=e.description, seed=seed + i, steps=steps))
+                                                 target_description=e.description, seed=seed + i, steps=steps,
+                                                 guidance=edit_guidance, image_guidance=image_guidance))
                 expected = e.target
                 text = e.instruction
             else:
-                result = engine.generate(GenerateRequest(prompt=case["prompt"], seed=seed + i, steps=steps))
+                result = engine.generate(GenerateRequest(prompt=case["prompt"], seed=seed + i, steps=steps,
+                                                         guidance=guidance))
                 expected, text = case["scene"], case["prompt"]
             times["edit" if task == "edit" else "generate"].append(time.perf_counter() - t0)
             verdict = checker.check(expected, result.image)

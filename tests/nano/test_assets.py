@@ -58,3 +58,29 @@ def test_nano_edit_keeps_the_rest(engine):
     assert reading.background == "blue"
     assert target.shapes[0] in [b.shape for b in reading.blobs], reading.scene.key()
     assert Shape("circle", "red", "big", "center") not in [b.shape for b in reading.blobs]
+
+
+def test_eval_report_scores_both_languages_and_records_overrides(engine):
+    from hidream_studio.nano import evaluate
+
+    report = evaluate.run(engine.settings, n=1, engine=engine, edit_guidance=1.0, image_guidance=1.0)
+    for task in ("generate_single", "generate_two", "edit"):
+        assert report[task]["n"] == 2  # one English and one Chinese case
+        assert all(0.0 <= report[task][k] <= 1.0 for k in ("en", "zh", "all"))
+        assert set(report["goals_met"]) >= {task}
+    assert report["overrides"]["edit_guidance"] == 1.0 and report["overrides"]["guidance"] is None
+    assert set(report["edit_by_op"]) and report["median_turn_s"]["edit"] > 0
+
+
+def test_eval_command_prints_json(tmp_path, capsys):
+    import json
+
+    from hidream_studio.cli import main
+
+    out = tmp_path / "eval.json"
+    code = main(["--home", str(tmp_path / "home"), "nano", "eval", "--json", "--n", "1", "--what", "gen",
+                 "--output", str(out)])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed == json.loads(out.read_text())
+    assert "edit" not in printed and printed["generate_single"]["n"] == 2
