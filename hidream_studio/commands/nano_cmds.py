@@ -30,6 +30,7 @@ def register(subparsers) -> None:
             p.add_argument("--lr", type=float, default=None)
             p.add_argument("--no-resume", dest="resume", action="store_false", help="start from scratch")
             p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+            p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:N]")
 
     vae = sub.add_parser("train-vae", help="train the AutoencoderKL")
     common(vae, 700)
@@ -58,7 +59,7 @@ def register(subparsers) -> None:
 
 
 def _kwargs(args) -> dict:
-    out = {"steps": args.steps, "resume": args.resume, "threads": args.threads}
+    out = {"steps": args.steps, "resume": args.resume, "threads": args.threads, "device": args.device}
     if args.batch:
         out["batch_size"] = args.batch
     if args.lr:

@@ -59,6 +59,18 @@ def set_threads(n: int | None) -> None:
     diffusers.utils.logging.set_verbosity_error()
 
 
+def training_device(name: str | None = "auto") -> torch.device:
+    """"auto" -> the CUDA device when there is one, else the CPU; otherwise the named device."""
+    if name in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        from hidream_studio.domain import UserError
+
+        raise UserError("--device cuda: this machine has no CUDA device (use --device cpu or auto)")
+    return device
+
+
 def decay(step: int, steps: int, floor: float = 0.1) -> float:
     """Learning-rate factor: 1 for the first half of the run, then linear down to `floor` at the end.
     (Computed from the run's total, so `--steps` of a resumed run reshapes the tail.)"""

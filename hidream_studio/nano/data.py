@@ -43,7 +43,7 @@ def edit_pool(seed: int, n: int) -> list[world.Edit]:
 def encode_scenes(vae, scenes: list[world.Scene], batch: int = 64) -> torch.Tensor:
     from hidream_studio.engines.edit_conditioning import encode_image
 
-    out = [encode_image(vae, to_pixels([world.render(s) for s in scenes[i:i + batch]]))
+    out = [encode_image(vae, to_pixels([world.render(s) for s in scenes[i:i + batch]])).cpu()
            for i in range(0, len(scenes), batch)]
     return torch.cat(out)
 
@@ -72,7 +72,7 @@ def load_pools(run_root: Path, vae, seed: int, n_two: int, n_edits: int, n_singl
         keyed.setdefault(e.target.key(), e.target)
     keys = list(keyed)
     path = Path(run_root) / "latents.pt"
-    cached = torch.load(path) if path.exists() else None
+    cached = torch.load(path, map_location="cpu") if path.exists() else None
     if cached is not None and cached["keys"][: len(keys)] == keys:
         latents = cached["latents"][: len(keys)]
     else:

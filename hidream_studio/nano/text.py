@@ -71,6 +71,6 @@ class PromptEncoder:
         with torch.set_grad_enabled(grad):
             t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
                 prompt=prompts, do_classifier_free_guidance=False, max_sequence_length=self.max_len,
-                device=torch.device("cpu"),
+                device=self.pipe.text_encoder_4.device,
             )
         return t5, llama, pooled

@@ -18,7 +18,7 @@ import torch
 from hidream_studio.domain import UserError
 
 from . import data, text
-from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads
+from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads, training_device
 from .train_i1 import N_EDITS, N_TWO, build_pipeline, ema_update, flow_loss, load_transformer
 
 # The logged "val" loss: one fixed batch of pool edits drawn with a data seed no training step uses,
@@ -58,8 +58,9 @@ def base_mismatch(run_root: Path, editor_state: dict, spec: NanoSpec = SPEC) -> 
 def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, resume: bool = True,
           threads: int | None = 2, spec: NanoSpec = SPEC, form: str = "lora", rank: int = 32,
           ckpt_every: int = 25, log_every: int = 10, val_every: int = 250, out_name: str = "e1",
-          pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None)) -> Path:
-    """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt."""
+          pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None), device: str | None = "auto") -> Path:
+    """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt.
+    device: "auto" (CUDA when present), "cpu" or "cuda[:N]"."""
     set_threads(threads)
     run_root = Path(run_root)
     out = run_root / out_name
@@ -69,7 +70,8 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, re
         if form == "lora" and (why := base_mismatch(run_root, state["model"], spec)):
             raise UserError(why)
     base_step = (load_checkpoint(run_root / "i1") or {}).get("step")
-    transformer = make_editor(run_root, form, rank, spec)
+    device = training_device(device)
+    transformer = make_editor(run_root, form, rank, spec).to(device)  # before the optimizer exists
     params = [p for n, p in transformer.named_parameters() if form != "lora" or "lora_" in n]
     transformer.requires_grad_(False)
     for p in params:
@@ -83,7 +85,7 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, re
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["optim"])
         start = state["step"]
-    pipe = build_pipeline(run_root, transformer=transformer, spec=spec)
+    pipe = build_pipeline(run_root, transformer=transformer, spec=spec).to(device)
     pools = data.load_pools(run_root, pipe.vae, spec.seed, *pools)
     encode = text.PromptEncoder(pipe, spec.max_sequence_length)
     log = Log(out)

@@ -20,7 +20,17 @@ import torch
 import torch.nn.functional as F
 
 from . import data, text
-from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads, step_rng
+from .common import (
+    SPEC,
+    Log,
+    NanoSpec,
+    decay,
+    load_checkpoint,
+    save_checkpoint,
+    set_threads,
+    step_rng,
+    training_device,
+)
 
 N_TWO = 4000  # two-shape training scenes in the pool (every single-shape training scene is in it)
 N_EDITS = 12000
@@ -64,8 +74,13 @@ def flow_loss(transformer, pools: data.Pools, encode, seed: int, step: int, batc
         x0, source, prompts, gen = data.edit_batch(pools, seed, step, batch_size)
     else:
         x0, prompts, gen = data.generation_batch(pools, seed, step, batch_size)
+    # Batches are drawn on the CPU (the same numbers on any device), then moved to the model's device.
     noise = torch.randn(x0.shape, generator=gen)
     sigmas = data.sample_sigmas(len(x0), shift, gen)
+    device = next(transformer.parameters()).device
+    x0, noise, sigmas = x0.to(device), noise.to(device), sigmas.to(device)
+    if edit:
+        source = source.to(device)
     t5, llama, pooled = encode(prompts, grad=torch.is_grad_enabled() and train_text)
     x_t = noisy_sample(x0, noise, sigmas)
     if edit:
@@ -85,15 +100,17 @@ def ema_update(ema, model, rate: float) -> None:
 def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, resume: bool = True,
           threads: int | None = 2, spec: NanoSpec = SPEC, edit_fraction: float = 0.4, ckpt_every: int = 25,
           log_every: int = 10, out_name: str = "i1", pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None),
-          train_text: bool = True) -> Path:
+          train_text: bool = True, device: str | None = "auto") -> Path:
     """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt (weights, EMA, optimizer).
 
     pools = (two-shape scenes, edits, single-shape scenes or None for all): small ones for tests.
+    device: "auto" (CUDA when present), "cpu" or "cuda[:N]"; checkpoints are device-free.
     """
     set_threads(threads)
     run_root = Path(run_root)
     out = run_root / out_name
-    pipe = build_pipeline(run_root, spec=spec, trained_text=False)
+    # Everything on the device before the optimizer exists: loading its state then follows the parameters.
+    pipe = build_pipeline(run_root, spec=spec, trained_text=False).to(training_device(device))
     transformer = pipe.transformer.train()
     # The text encoders train too (eval mode: no dropout; see text.py for why they must learn).
     texts = torch.nn.ModuleDict({name: getattr(pipe, name).requires_grad_(train_text) for name in text.ENCODERS})

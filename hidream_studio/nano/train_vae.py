@@ -14,7 +14,17 @@ import torch
 import torch.nn.functional as F
 
 from . import world
-from .common import SPEC, Log, NanoSpec, load_checkpoint, save_checkpoint, set_threads, step_rng, to_pixels
+from .common import (
+    SPEC,
+    Log,
+    NanoSpec,
+    load_checkpoint,
+    save_checkpoint,
+    set_threads,
+    step_rng,
+    to_pixels,
+    training_device,
+)
 
 
 def build(spec: NanoSpec = SPEC):
@@ -43,14 +53,14 @@ def batch(seed: int, step: int, size: int, crop: int | None = None) -> torch.Ten
 def calibrate(vae, seed: int, n: int = 256) -> tuple[float, float]:
     """(shift_factor, scaling_factor) that make the latent mode zero-mean, unit-std on fresh scenes."""
     vae.eval()
-    modes = torch.cat([vae.encode(batch(seed + 1, i, 32)).latent_dist.mode() for i in range(n // 32)])
+    modes = torch.cat([vae.encode(batch(seed + 1, i, 32).to(vae.device)).latent_dist.mode() for i in range(n // 32)])
     return float(modes.mean()), float(1.0 / modes.std())
 
 
 def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weight: float = 1e-6, noise: float = 0.1,
           full_fraction: float = 0.1, decoder_only: bool = False,
           resume: bool = True, threads: int | None = 2, spec: NanoSpec = SPEC, ckpt_every: int = 50,
-          log_every: int = 10) -> Path:
+          log_every: int = 10, device: str | None = "auto") -> Path:
     """Train to `steps` total optimizer steps; writes OUT/checkpoint.pt and, at the end, OUT/vae/.
 
     decoder_only: fine-tune the decoder of a trained VAE on whole images with the encoder frozen, so
@@ -59,6 +69,7 @@ def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weig
     """
     set_threads(threads)
     out = Path(out)
+    device = training_device(device)
     vae = build(spec).train()
     state = load_checkpoint(out) if resume else None
     if decoder_only and not state:
@@ -69,6 +80,7 @@ def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weig
         vae.encoder.requires_grad_(False).eval()
         vae.quant_conv.requires_grad_(False)
         full_fraction = 1.0
+    vae.to(device)  # before the optimizer exists: its state then loads onto the parameters' device
     params = [p for p in vae.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     start = 0
@@ -84,7 +96,7 @@ def train(out: Path, steps: int, batch_size: int = 16, lr: float = 2e-3, kl_weig
             group["lr"] = lr * min(1.0, (step + 1) / 50) * (0.55 + 0.45 * torch.cos(torch.tensor(step / steps * 3.1416)).item())
         # Most steps on 64x64 crops (4x cheaper; the convolutions only need local edges and
         # colors), the last ones on whole images so the mid-block attention sees full scenes.
-        x = batch(spec.seed, step, batch_size, None if step >= steps * (1 - full_fraction) else 64)
+        x = batch(spec.seed, step, batch_size, None if step >= steps * (1 - full_fraction) else 64).to(device)
         with torch.set_grad_enabled(not decoder_only):
             posterior = vae.encode(x).latent_dist
         z = posterior.mode()

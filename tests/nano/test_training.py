@@ -134,3 +134,31 @@ def test_e1_refuses_a_base_that_trained_on(run_root, tmp_path):
         train_e1.train(run_root, steps=3, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS)
     train_e1.train(run_root, steps=1, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS, resume=False)
     export.export_e1(run_root, tmp_path / "dest", spec=TINY)  # a fresh E1 over the new base fits
+
+
+def test_device_cuda_without_cuda_is_a_clear_error(tmp_path):
+    from hidream_studio.domain import UserError
+    from hidream_studio.nano.common import training_device
+
+    assert training_device("cpu").type == "cpu"
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert training_device("auto").type == "cpu"
+    with pytest.raises(UserError, match="no CUDA device"):
+        train_vae.train(tmp_path / "vae", steps=1, batch_size=2, spec=TINY, threads=1, device="cuda")
+    assert not (tmp_path / "vae").exists()  # refused before anything was written
+
+
+@pytest.mark.gpu
+def test_trainers_run_on_cuda_and_checkpoints_load_on_cpu(tmp_path):
+    root = tmp_path / "run"
+    train_vae.train(root / "vae", steps=2, batch_size=2, spec=TINY, threads=1, full_fraction=0.5, device="cuda")
+    train_i1.train(root, steps=2, batch_size=2, spec=TINY, threads=1, pools=POOLS, edit_fraction=0.5, device="cuda")
+    train_e1.train(root, steps=2, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS, device="cuda")
+    for model in ("vae", "i1", "e1"):
+        state = load_checkpoint(root / model)
+        assert state["step"] == 2
+        assert all(t.device.type == "cpu" for t in state["model"].values())
+    # and training resumes on the CPU from a checkpoint written on the GPU
+    train_i1.train(root, steps=3, batch_size=2, spec=TINY, threads=1, pools=POOLS, edit_fraction=0.5, device="cpu")
+    assert load_checkpoint(root / "i1")["step"] == 3
