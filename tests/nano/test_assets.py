@@ -52,12 +52,23 @@ def test_nano_edit_keeps_the_rest(engine):
     result = engine.edit(EditRequest(instruction="make the circle green", source=render(source),
                                      target_description="a big green circle in the center on a blue background",
                                      seed=0))
-    reading = checker.read(result.image)
-    # The recolored shape is there and the background was kept. (The strict "and nothing else"
-    # score is the eval's edit figure; today's nano-E1 still leaves stray blobs, see the README.)
-    assert reading.background == "blue"
-    assert target.shapes[0] in [b.shape for b in reading.blobs], reading.scene.key()
-    assert Shape("circle", "red", "big", "center") not in [b.shape for b in reading.blobs]
+    # The whole image must match: the circle recolored, the background and everything else kept.
+    verdict = checker.check(target, result.image)
+    assert verdict.ok, verdict.found
+
+
+def test_nano_draws_the_issue_two_shape_examples(engine):
+    """The issue's two-shape prompts, English and Chinese, three seeds each: most come out right
+    (eval: two-shape 85% on held-out prompts; binding a kind to the wrong shape is the usual miss)."""
+    from hidream_studio.domain import GenerateRequest
+    from hidream_studio.nano import checker
+
+    want = Scene("white", (Shape("circle", "red", "big", "left"), Shape("triangle", "blue", "big", "right")))
+    prompts = ("a red circle on the left and a blue triangle on the right on a white background",
+               "白色背景，左边一个红色圆形，右边一个蓝色三角形")
+    right = [checker.check(want, engine.generate(GenerateRequest(prompt=p, seed=seed)).image).ok
+             for p in prompts for seed in range(3)]
+    assert sum(right) >= 3, right
 
 
 def test_eval_report_scores_both_languages_and_records_overrides(engine):
