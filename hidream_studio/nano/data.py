@@ -14,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from hidream_studio.engines.presets import PRESETS, format_edit_prompt
+
 from . import world
 from .common import step_rng, to_pixels
 
@@ -115,7 +117,7 @@ def edit_batch(pools: Pools, seed: int, step: int, size: int, instruction_only: 
         if draw < PROMPT_DROP:
             prompts.append("")
         elif draw < PROMPT_DROP + instruction_only:
-            prompts.append(world.edit_prompt(e.instruction.rstrip("."), e.instruction.rstrip(".")))
+            prompts.append(format_edit_prompt(PRESETS["nano-e1"], e.instruction, None))  # as the engine does
         else:
             prompts.append(world.edit_prompt(e.instruction, e.description))
     keep = torch.tensor([0.0 if rng.random() < SOURCE_DROP else 1.0 for _ in edits]).view(-1, 1, 1, 1)

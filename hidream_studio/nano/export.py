@@ -64,14 +64,10 @@ def export_e1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset
 def check_e1_fits(run_root: Path, spec: NanoSpec = SPEC) -> None:
     """Raise UserError when the run's E1 LoRA was not trained over the run's current I1 (it would be
     written beside an I1 it does not fit, and edit into noise). Call before writing anything."""
-    from hidream_studio.domain import UserError
-
     from .common import load_checkpoint
-    from .train_e1 import base_mismatch
+    from .train_e1 import check_base
 
-    state = load_checkpoint(Path(run_root) / "e1")
-    if state and state["form"] == "lora" and (why := base_mismatch(run_root, state["ema"], spec)):
-        raise UserError(why)
+    check_base(run_root, load_checkpoint(Path(run_root) / "e1"), spec)
 
 
 def write_family(dest: Path = ASSETS, e1: str | None = None) -> None:

@@ -36,23 +36,25 @@ def make_editor(run_root: Path, form: str, rank: int, spec: NanoSpec = SPEC):
     return transformer
 
 
-def base_mismatch(run_root: Path, editor_state: dict, spec: NanoSpec = SPEC) -> str | None:
-    """Why the E1 weights in `editor_state` do not sit on the run's current nano-I1, or None if they do.
+def check_base(run_root: Path, e1_state: dict | None, spec: NanoSpec = SPEC) -> None:
+    """Raise UserError when the E1 LoRA checkpoint `e1_state` does not sit on the run's current nano-I1.
 
     A LoRA is a difference from the exact base it was trained over: applied to any other I1 (for
     example after nano-I1 trained on) it draws noise. So E1 remembers its base (the non-LoRA weights
     in its checkpoint) and resume and export compare them with the I1 checkpoint now in the run.
+    No checkpoint, or a full (non-LoRA) E1, passes.
     """
+    if not e1_state or e1_state["form"] != "lora":
+        return
     base = load_transformer(run_root, spec=spec).state_dict()
-    for key, value in editor_state.items():
+    for key, value in e1_state["model"].items():
         if "lora_" in key:
             continue
         name = key.replace(".base_layer.", ".")
         if name in base and not torch.equal(value.to(base[name].dtype), base[name]):
             i1_step = (load_checkpoint(Path(run_root) / "i1") or {}).get("step")
-            return (f"nano-E1 was trained over another nano-I1 (its base step {editor_state.get('base_step', '?')}, "
-                    f"nano-I1 is now at step {i1_step}); retrain it: hidream-studio nano train-e1 --no-resume")
-    return None
+            raise UserError(f"nano-E1 was trained over another nano-I1 (its base step {e1_state.get('base_step', '?')}, "
+                            f"nano-I1 is now at step {i1_step}); retrain it: hidream-studio nano train-e1 --no-resume")
 
 
 def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, resume: bool = True,
@@ -65,10 +67,9 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, re
     run_root = Path(run_root)
     out = run_root / out_name
     state = load_checkpoint(out) if resume else None
+    check_base(run_root, state, spec)
     if state:
         form, rank = state["form"], state["rank"]
-        if form == "lora" and (why := base_mismatch(run_root, state["model"], spec)):
-            raise UserError(why)
     base_step = (load_checkpoint(run_root / "i1") or {}).get("step")
     device = training_device(device)
     transformer = make_editor(run_root, form, rank, spec).to(device)  # before the optimizer exists

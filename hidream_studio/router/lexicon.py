@@ -270,16 +270,14 @@ REDO = _rx(
 )
 # "undo twice", "redo 3 times", "go back two steps", "撤销两次", "后退三步": a repeat count at the end
 # of an undo/redo (the rest must still be a whole undo/redo message).
-REPEAT_EN = re.compile(
-    rf"^(?P<rest>.+?)\s+(?:(?P<word>twice|thrice)|(?:by\s+)?(?P<n>{EN_CARDINAL})\s+(?:times|steps|versions|changes|edits))$",
-    re.IGNORECASE,
+REPEAT_EN = _rx(
+    rf"^(?P<rest>.+?)\s+(?:(?P<word>twice|thrice)|(?:by\s+)?(?P<n>{EN_CARDINAL})\s+(?:times|steps|versions|changes|edits))$"
 )
-REPEAT_EN_LAST = re.compile(
+REPEAT_EN_LAST = _rx(
     rf"^(?P<rest>undo|revert|go back|step back)\s+(?:the\s+)?last\s+(?P<n>{EN_CARDINAL})\s+"
-    r"(?:changes|edits|steps|versions|ones)$",
-    re.IGNORECASE,
+    r"(?:changes|edits|steps|versions|ones)$"
 )
-REPEAT_ZH = re.compile(rf"^(?P<rest>.+?)(?P<n>{ZH_NUMBER})(?:次|步|下)$")
+REPEAT_ZH = _rx(rf"^(?P<rest>.+?)(?P<n>{ZH_NUMBER})(?:次|步|下)$")
 VARIATION = _rx(
     # "new image" alone is a request for a picture that does not say of what (chat), not a variation.
     r"^(?!(?:a\s+)?new\s+(?:image|picture)$)(?:(?:give|show|make|draw|generate|create|try|do|render)\s+(?:me\s+|us\s+)?)?"
