@@ -146,8 +146,9 @@ class Engine:
         output = size_for_area(source.width, source.height, area, multiple)
         work = output if preset.edit_size == "dynamic" else size_for_area(1, 1, area, multiple)
         settings = EditSettings(steps, guidance, image_guidance, refine, preset.guidance_form, work, output)
-        prompt = format_edit_prompt(preset, req.instruction, req.target_description)
-        refine_prompt = (req.target_description or req.instruction).strip()
+        description, described_by = self._target_description(preset, source, req)
+        prompt = format_edit_prompt(preset, req.instruction, description)
+        refine_prompt = (description or req.instruction).strip()
         seed = resolve_seed(req.seed)
         reporter = StepReporter(steps, on_step, cancel, preview=latent_preview)
         models = self.models
@@ -164,8 +165,20 @@ class Engine:
             image=image, model_id=self.editor_spec.id, model_revision=None, prompt_sent=prompt,
             negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, image_guidance=image_guidance,
             width=image.width, height=image.height, elapsed_s=elapsed,
-            extra={**info, "refine_strength": refine, "editor_form": models.editor_form},
+            extra={**info, "refine_strength": refine, "editor_form": models.editor_form,
+                   "target_description": description, "described_by": described_by},
         )
+
+    @staticmethod
+    def _target_description(preset, source, req: EditRequest) -> tuple[str | None, str | None]:
+        """(description, who wrote it): the request's own, else the preset's describer's (E1-Full only)."""
+        from .describers import get_describer
+
+        if req.target_description or preset.prompt_format != "e1-full":
+            return req.target_description, None
+        describer = get_describer(preset.describer)
+        description = describer(source, req.instruction) if describer else None
+        return description, (preset.describer if description else None)
 
     # ------------------------------------------------------------------------------ info
     def describe(self) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class Preset:
     prompt_format: str = "plain"  # e1: "e1-full" | "plain"
     edit_size: str = "fixed"  # e1: "fixed" (square work size) | "dynamic" (source aspect, same area)
     guidance_form: str = "clip-cfg-norm"  # e1: "clip-cfg-norm" | "two-factor"
+    describer: str | None = None  # e1-full: writes the target description from the instruction (describers.py)
     sample_size: int = 128
     vae_factor: int = 8
     seconds_per_step: float = 0.2  # one step (all guidance branches) at the preset's area, reference card
@@ -58,7 +59,8 @@ class Preset:
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Preset:
         allowed = {"steps", "guidance", "image_guidance", "refine_strength", "negative_prompt", "shift",
-                   "scheduler", "prompt_format", "edit_size", "guidance_form", "seconds_per_step"}
+                   "scheduler", "prompt_format", "edit_size", "guidance_form", "seconds_per_step",
+                   "describer"}
         return replace(self, **{k: v for k, v in (overrides or {}).items() if k in allowed})
 
 

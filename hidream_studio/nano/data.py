@@ -99,11 +99,11 @@ def generation_batch(pools: Pools, seed: int, step: int, size: int, two_share: f
     return pools.latent(scenes), prompts, torch.Generator().manual_seed(rng.randrange(2**31))
 
 
-# In the studio people type only the instruction; the engine then puts the instruction where E1-Full
-# expects the target description (presets.format_edit_prompt). A share of edit prompts can be built
-# the same way. Off by default: a 700-step E1 LoRA (lr 3e-4) with a 0.35 share learned little of it
-# (instruction-only edits 2.5%) and lost edits with descriptions (80% -> 67.5%); it needs I1-length
-# training (the shipped weights were made with 0.0).
+# A share of edit prompts can carry the instruction alone (the instruction standing in for the
+# description, as the engine does when no describer understands it). Off: a 700-step E1 LoRA (lr 3e-4)
+# with a 0.35 share learned little of it (instruction-only edits 2.5%) and lost edits with descriptions
+# (80% -> 67.5%). The studio instead has the nano describer (nano/instructions.py) write the target
+# description from the canvas, as the official demo has an LLM do.
 INSTRUCTION_ONLY = 0.0
 
 

@@ -64,9 +64,10 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                               "overrides": {"steps": steps, "guidance": guidance, "edit_guidance": edit_guidance,
                                             "image_guidance": image_guidance}}
     times: dict[str, list[float]] = {"generate": [], "edit": []}
-    # "edit" gives E1 the target description with the instruction (E1-Full's format, as the issue's
-    # examples are scored); "edit_from_instruction" gives the instruction alone, as the studio does
-    # when a person types "make the circle green". Same cases, same seeds.
+    # "edit" gives E1 the true target description with the instruction (E1-Full's format, as the
+    # issue's examples are scored); "edit_from_instruction" gives the instruction alone, as the studio
+    # does when a person types "make the circle green": the engine's describer (nano.instructions)
+    # then writes the description from the canvas. Same cases, same seeds.
     sets["edit_from_instruction"] = sets["edit"]
     tasks = [t for t in sets if (what in ("both", "gen") and t.startswith("generate")) or
              (what in ("both", "edit") and t.startswith("edit"))]
@@ -89,12 +90,15 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
             times["edit" if task.startswith("edit") else "generate"].append(time.perf_counter() - t0)
             verdict = checker.check(expected, result.image)
             rows.append({"lang": case["lang"], "ok": verdict.ok, "op": case.get("op"), "text": text,
-                         "want": expected.key(), "found": verdict.found})
+                         "want": expected.key(), "found": verdict.found,
+                         "described_by": result.extra.get("described_by") if task.startswith("edit") else None})
         report[task] = _score(rows)
         if task.startswith("edit"):
             report[f"{task}_by_op"] = {op: round(sum(r["ok"] for r in rows if r["op"] == op) /
                                               max(1, sum(1 for r in rows if r["op"] == op)), 3)
                                     for op in world.EDIT_OPS}
+        if task == "edit_from_instruction":  # how often the describer understood the instruction
+            report["described"] = round(sum(bool(r["described_by"]) for r in rows) / max(1, len(rows)), 3)
         report.setdefault("failures", {})[task] = [r for r in rows if not r["ok"]][:failures]
     report["median_turn_s"] = {k: round(sorted(v)[len(v) // 2], 3) for k, v in times.items() if v}
     report["goals"] = GOALS

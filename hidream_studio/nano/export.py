@@ -20,7 +20,8 @@ import torch
 from .common import ASSETS, SPEC, NanoSpec
 
 I1_PRESET = {"steps": 20, "guidance": 4.0}
-E1_PRESET = {"steps": 20, "guidance": 2.0, "image_guidance": 1.2, "negative_prompt": "", "guidance_form": "two-factor"}
+E1_PRESET = {"steps": 20, "guidance": 2.0, "image_guidance": 1.2, "negative_prompt": "", "guidance_form": "two-factor",
+             "describer": "nano-world"}
 
 
 def export_i1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset: dict | None = None,

@@ -258,85 +258,86 @@ def _swap(scene: Scene, old: Shape, new: Shape | None) -> Scene:
     return Scene(scene.background, tuple(shapes))
 
 
-def _instruction(op: str, lang: str, rng: random.Random, old: Shape | None, new: Shape | None,
-                 color: str | None = None) -> str:
+def apply_edit(source: Scene, op: str, old: Shape | None, new: Shape | None, color: str | None) -> Scene:
+    """The scene after one edit: `old` replaced by `new` (recolor/kind/move/resize), `new` added (add),
+    `old` removed (remove, new=None), or the background set to `color` (background)."""
+    if op == "background":
+        return Scene(color, source.shapes)
+    if op == "add":
+        return Scene(source.background, source.shapes + (new,))
+    return _swap(source, old, new)
+
+
+def phrasings(op: str, lang: str, old: Shape | None, new: Shape | None, color: str | None = None) -> list[str]:
+    """Every way the world words one edit (training draws one; instruction parsing matches them all)."""
     if lang == "en":
         k = old.kind if old else ""
         if op == "recolor":
-            return rng.choice([f"make the {k} {color}", f"change the color of the {k} to {color}",
-                               f"paint the {k} {color}", f"turn the {k} {color}"])
+            return [f"make the {k} {color}", f"change the color of the {k} to {color}",
+                    f"paint the {k} {color}", f"turn the {k} {color}"]
         if op == "background":
-            return rng.choice([f"make the background {color}", f"change the background to {color}",
-                               f"set the background color to {color}"])
+            return [f"make the background {color}", f"change the background to {color}",
+                    f"set the background color to {color}"]
         if op == "kind":
-            return rng.choice([f"turn the {k} into a {new.kind}", f"replace the {k} with a {new.kind}",
-                               f"change the {k} to a {new.kind}"])
+            return [f"turn the {k} into a {new.kind}", f"replace the {k} with a {new.kind}",
+                    f"change the {k} to a {new.kind}"]
         if op == "move":
-            return rng.choice([f"move the {k} {EN_TO[new.position]}", f"put the {k} {EN_AT[new.position]}"])
+            return [f"move the {k} {EN_TO[new.position]}", f"put the {k} {EN_AT[new.position]}"]
         if op == "resize":
             if new.size == "big":
-                return rng.choice([f"make the {k} bigger", f"enlarge the {k}", f"make the {k} big"])
-            return rng.choice([f"make the {k} smaller", f"shrink the {k}", f"make the {k} small"])
+                return [f"make the {k} bigger", f"enlarge the {k}", f"make the {k} big"]
+            return [f"make the {k} smaller", f"shrink the {k}", f"make the {k} small"]
         if op == "add":
-            return rng.choice([f"add a {new.size} {new.color} {new.kind} {EN_AT[new.position]}",
-                               f"put a {new.size} {new.color} {new.kind} {EN_AT[new.position]}"])
-        return rng.choice([f"remove the {k}", f"delete the {k}", f"take away the {k}"])
+            return [f"add a {new.size} {new.color} {new.kind} {EN_AT[new.position]}",
+                    f"put a {new.size} {new.color} {new.kind} {EN_AT[new.position]}"]
+        return [f"remove the {k}", f"delete the {k}", f"take away the {k}"]
     k = ZH_KINDS[old.kind] if old else ""
     c = ZH_COLORS[color] if color else ""
     if op == "recolor":
-        return rng.choice([f"把{k}变成{c}", f"把{k}的颜色改成{c}", f"将{k}涂成{c}"])
+        return [f"把{k}变成{c}", f"把{k}的颜色改成{c}", f"将{k}涂成{c}"]
     if op == "background":
-        return rng.choice([f"把背景换成{c}", f"背景改成{c}", f"将背景变为{c}"])
+        return [f"把背景换成{c}", f"背景改成{c}", f"将背景变为{c}"]
     if op == "kind":
         k2 = ZH_KINDS[new.kind]
-        return rng.choice([f"把{k}换成{k2}", f"将{k}替换为{k2}", f"把{k}改成一个{k2}"])
+        return [f"把{k}换成{k2}", f"将{k}替换为{k2}", f"把{k}改成一个{k2}"]
     if op == "move":
-        return rng.choice([f"把{k}移到{ZH_POS[new.position]}", f"将{k}移动到{ZH_POS[new.position]}"])
+        return [f"把{k}移到{ZH_POS[new.position]}", f"将{k}移动到{ZH_POS[new.position]}"]
     if op == "resize":
-        return rng.choice([f"把{k}变大", f"把{k}放大"]) if new.size == "big" else \
-            rng.choice([f"把{k}变小", f"把{k}缩小"])
+        return [f"把{k}变大", f"把{k}放大"] if new.size == "big" else [f"把{k}变小", f"把{k}缩小"]
     if op == "add":
-        return rng.choice([f"在{ZH_POS[new.position]}加一个{ZH_COLORS[new.color]}{ZH_SIZES[new.size]}{ZH_KINDS[new.kind]}",
-                           f"在{ZH_POS[new.position]}添加一个{ZH_COLORS[new.color]}{ZH_SIZES[new.size]}{ZH_KINDS[new.kind]}"])
-    return rng.choice([f"去掉{k}", f"删除{k}", f"把{k}移除"])
+        shape = f"{ZH_COLORS[new.color]}{ZH_SIZES[new.size]}{ZH_KINDS[new.kind]}"
+        return [f"在{ZH_POS[new.position]}加一个{shape}", f"在{ZH_POS[new.position]}添加一个{shape}"]
+    return [f"去掉{k}", f"删除{k}", f"把{k}移除"]
 
 
 def _try_edit(op: str, source: Scene, lang: str, rng: random.Random) -> Edit | None:
     bg = source.background
-    old = rng.choice(source.shapes)
+    old: Shape | None = rng.choice(source.shapes)
     new: Shape | None = None
     color = None
-    target: Scene
     if op == "recolor":
         color = rng.choice([c for c in COLORS if c not in (bg, old.color)])
         new = replace(old, color=color)
-        target = _swap(source, old, new)
     elif op == "background":
         color = rng.choice([c for c in COLORS if c != bg and all(s.color != c for s in source.shapes)])
-        target = Scene(color, source.shapes)
     elif op == "kind":
         others = {s.kind for s in source.shapes}
         new = replace(old, kind=rng.choice([k for k in KINDS if k not in others]))
-        target = _swap(source, old, new)
     elif op == "move":
         new = replace(old, position=rng.choice([p for p in POSITIONS if p != old.position]))
-        target = _swap(source, old, new)
     elif op == "resize":
         new = replace(old, size="small" if old.size == "big" else "big")
-        target = _swap(source, old, new)
     elif op == "add":
         if len(source.shapes) != 1:
             return None
         new = _random_shape(rng, bg, tuple(k for k in KINDS if k != old.kind))
-        target = Scene(bg, source.shapes + (new,))
         old = None
-    else:  # remove
-        if len(source.shapes) != 2:
-            return None
-        target = _swap(source, old, None)
+    elif len(source.shapes) != 2:  # remove
+        return None
+    target = apply_edit(source, op, old, new, color)
     if not is_valid(target) or target == source:
         return None
-    instruction = _instruction(op, lang, rng, old, new, color)
+    instruction = rng.choice(phrasings(op, lang, old, new, color))
     return Edit(op, lang, source, instruction, target, describe(target, lang, rng))
 
 
@@ -383,7 +384,7 @@ def tokenize_words(text: str) -> list[str]:
     out: list[str] = []
     word = ""
     for ch in text.lower():
-        if ch.isalnum() and not _is_cjk(ch):
+        if ch.isalnum() and not is_cjk(ch):
             word += ch
             continue
         if word:
@@ -396,5 +397,5 @@ def tokenize_words(text: str) -> list[str]:
     return out
 
 
-def _is_cjk(ch: str) -> bool:
+def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"

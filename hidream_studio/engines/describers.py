@@ -1,0 +1,37 @@
+"""Target describers: what writes E1-Full's "Target Image Description" when a person types only an
+instruction.
+
+The official HiDream demo asks an external LLM to rewrite the instruction into the description of the
+wanted image. The studio ships no LLM, so an editor names a describer in its preset (the folder's
+hidream_studio.json, key "describer"); without one, or when the describer returns None, the
+instruction stands in for the description (presets.format_edit_prompt).
+
+A describer is `fn(source: PIL.Image, instruction: str) -> str | None` and must be cheap (it runs on
+every edit, before the model) and must not raise on ordinary input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+from ..domain import ModelUnavailable
+
+# name -> "module:function" (imported on first use: the nano one needs numpy and PIL, not torch)
+DESCRIBERS: dict[str, str] = {
+    "nano-world": "hidream_studio.nano.instructions:target_description",
+}
+
+Describer = Callable[[Any, str], "str | None"]
+
+
+def get_describer(name: str | None) -> Describer | None:
+    """The describer called `name` (None -> None); an unknown name is a ModelUnavailable naming the known ones."""
+    if not name:
+        return None
+    if name not in DESCRIBERS:
+        raise ModelUnavailable(f"the editor's preset names an unknown describer {name!r} "
+                               f"(known: {', '.join(sorted(DESCRIBERS))})")
+    module, function = DESCRIBERS[name].split(":")
+    return getattr(import_module(module), function)

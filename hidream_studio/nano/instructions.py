@@ -1,0 +1,126 @@
+"""Turn a typed instruction on a nano-world canvas into E1-Full's target description.
+
+E1-Full reads `Editing Instruction: ... Target Image Description: ...`; the official HiDream demo has
+an LLM rewrite the instruction into the description of the wanted result (hidream-facts.md). A person
+in the studio types only "make the circle green", and nano-E1 edits from the instruction alone
+hardly at all (0% measured), so for the nano world this module plays the LLM's part, without one:
+
+1. read the canvas back into a Scene with the checker (nearest palette color, components, ...);
+2. find the edit of that scene the instruction words, by matching it against every wording the
+   world uses for every edit the scene allows (world.phrasings), in English and Chinese;
+3. describe the resulting scene in the instruction's language.
+
+Anything else (a photo, three shapes, an instruction the world has no wording for, an edit the
+world forbids such as a shape the color of the background) gives None, and the engine then sends
+the instruction alone, as for any E1-Full model without a describer. No torch here.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import replace
+
+from PIL import Image
+
+from . import checker, world
+
+_TRAILING = " \t\n.!?。！？，,；;"
+
+
+def target_description(image: Image.Image, instruction: str) -> str | None:
+    """The description of `image` after `instruction`, or None when either is outside the nano world."""
+    scene = read_scene(image)
+    if scene is None:
+        return None
+    lang = "zh" if any(world.is_cjk(ch) for ch in instruction) else "en"
+    target = parse_edit(scene, instruction, lang)
+    if target is None:
+        return None
+    return world.describe(target, lang, random.Random(target.key()))
+
+
+def read_scene(image: Image.Image) -> world.Scene | None:
+    """The scene an image shows, if it is one the world can make (1-2 shapes of different kinds)."""
+    if image.size != (world.SIZE, world.SIZE):
+        image = image.convert("RGB").resize((world.SIZE, world.SIZE), Image.Resampling.BILINEAR)
+    scene = checker.read(image.convert("RGB")).scene
+    kinds = [s.kind for s in scene.shapes]
+    if not 1 <= len(kinds) <= 2 or len(set(kinds)) != len(kinds) or not world.is_valid(scene):
+        return None
+    return scene
+
+
+def parse_edit(source: world.Scene, instruction: str, lang: str) -> world.Scene | None:
+    """The scene `instruction` turns `source` into, or None when no edit (or more than one) fits.
+
+    A wording counts when it is the whole instruction, or a whole phrase inside it whose surrounding
+    words name nothing of the world ("please make the circle green", but not "make the circle green
+    and the square red"); case and end punctuation are ignored.
+    """
+    text = _normalize(instruction)
+    exact, inside = set(), set()
+    for target, wordings in _candidates(source, lang):
+        for wording in wordings:
+            if text == wording:
+                exact.add(target)
+            elif _contains(text, wording, lang):
+                inside.add(target)
+    found = exact or inside
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _candidates(source: world.Scene, lang: str):
+    """(target scene, wordings) for every edit the world allows on `source`."""
+    bg = source.background
+    for old in source.shapes:
+        for color in world.COLORS:
+            if color not in (bg, old.color):
+                yield from _edit(source, "recolor", lang, old, replace(old, color=color), color)
+        others = {s.kind for s in source.shapes}
+        for kind in world.KINDS:
+            if kind not in others:
+                yield from _edit(source, "kind", lang, old, replace(old, kind=kind))
+        for position in world.POSITIONS:
+            if position != old.position:
+                yield from _edit(source, "move", lang, old, replace(old, position=position))
+        yield from _edit(source, "resize", lang, old, replace(old, size="small" if old.size == "big" else "big"))
+        if len(source.shapes) == 2:
+            yield from _edit(source, "remove", lang, old, None)
+    for color in world.COLORS:
+        if color != bg and all(s.color != color for s in source.shapes):
+            yield from _edit(source, "background", lang, None, None, color)
+    if len(source.shapes) == 1:
+        first = source.shapes[0]
+        for kind in world.KINDS:
+            for color in world.COLORS:
+                for size in world.SIZES:
+                    for position in world.POSITIONS:
+                        if kind != first.kind and color != bg:
+                            yield from _edit(source, "add", lang, None, world.Shape(kind, color, size, position))
+
+
+def _edit(source, op, lang, old, new, color=None):
+    target = world.apply_edit(source, op, old, new, color)
+    if world.is_valid(target) and target != source:
+        yield target, [_normalize(w) for w in world.phrasings(op, lang, old, new, color)]
+
+
+def _normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().strip(_TRAILING).lower())
+
+
+# Words that make the rest of an instruction part of it (a second edit, another shape or color).
+_EN_WORLD = set(world.COLORS) | set(world.KINDS) | set(world.SIZES) | set(world.POSITIONS) | {"background"}
+_ZH_WORLD = [*world.ZH_COLORS.values(), *world.ZH_KINDS.values(), *world.ZH_POS.values(), "背景"]
+
+
+def _contains(text: str, wording: str, lang: str) -> bool:
+    if lang == "zh":  # no spaces between Chinese words
+        rest = text.replace(wording, " ", 1)
+        return wording in text and not any(w in rest for w in _ZH_WORLD)
+    match = re.search(rf"(?<!\w){re.escape(wording)}(?!\w)", text)
+    if match is None:
+        return False
+    rest = text[:match.start()] + " " + text[match.end():]
+    return not (set(re.findall(r"\w+", rest)) & _EN_WORLD)

@@ -1,0 +1,71 @@
+"""The nano describer: instruction + canvas -> E1-Full's target description (no torch)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hidream_studio.domain import ModelUnavailable
+from hidream_studio.engines.describers import get_describer
+from hidream_studio.nano import instructions, world
+from hidream_studio.nano.world import Scene, Shape, render
+
+RED_CIRCLE = Scene("blue", (Shape("circle", "red", "big", "center"),))
+TWO = Scene("white", (Shape("circle", "red", "small", "left"), Shape("square", "blue", "small", "right")))
+
+
+@pytest.mark.parametrize("split", ["train", "heldout"])
+def test_every_world_wording_parses_to_its_edit(split):
+    rng = random.Random(f"parse:{split}")
+    for _ in range(300):
+        e = world.sample_edit(rng, split=split)
+        assert instructions.parse_edit(e.source, e.instruction, e.lang) == e.target, e
+
+
+@pytest.mark.parametrize("instruction, lang, want", [
+    ("make the circle green", "en", Scene("blue", (Shape("circle", "green", "big", "center"),))),
+    ("  Please, make the circle GREEN! ", "en", Scene("blue", (Shape("circle", "green", "big", "center"),))),
+    ("把背景换成黄色。", "zh", Scene("yellow", RED_CIRCLE.shapes)),
+    ("请把圆形变小", "zh", Scene("blue", (Shape("circle", "red", "small", "center"),))),
+])
+def test_case_punctuation_and_surrounding_words_are_ignored(instruction, lang, want):
+    assert instructions.parse_edit(RED_CIRCLE, instruction, lang) == want
+
+
+@pytest.mark.parametrize("scene, instruction", [
+    (RED_CIRCLE, "make the square green"),  # there is no square
+    (RED_CIRCLE, "make the circle blue"),  # the background's color: the world has no such scene
+    (RED_CIRCLE, "add a small yellow square on the left"),  # would overlap the big circle
+    (RED_CIRCLE, "make it pretty"),
+    (TWO, "make the circle green and the square red"),  # two edits: not one the world words
+    (TWO, "remove the triangle"),
+])
+def test_instructions_outside_the_world_give_none(scene, instruction):
+    assert instructions.parse_edit(scene, instruction, "en") is None
+    assert instructions.target_description(render(scene), instruction) is None
+
+
+def test_description_is_in_the_instruction_language_and_read_from_the_canvas():
+    en = instructions.target_description(render(RED_CIRCLE), "make the circle green")
+    zh = instructions.target_description(render(RED_CIRCLE), "把圆形变成绿色")
+    assert "green circle" in en and "blue background" in en
+    assert "绿色" in zh and "圆形" in zh and "蓝色背景" in zh
+    # A canvas of another size (an upload, a resized export) is read at the world's size.
+    big = render(TWO).resize((384, 384), Image.Resampling.NEAREST)
+    assert instructions.target_description(big, "remove the circle") is not None
+
+
+def test_images_that_are_not_nano_scenes_give_none():
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 255, (128, 128, 3), dtype=np.uint8))
+    assert instructions.target_description(noise, "make the circle green") is None
+    assert instructions.target_description(Image.new("RGB", (128, 128), (40, 80, 220)), "make the circle green") is None
+
+
+def test_describer_registry():
+    assert get_describer(None) is None
+    assert get_describer("nano-world") is instructions.target_description
+    with pytest.raises(ModelUnavailable, match="unknown describer 'llm'"):
+        get_describer("llm")
