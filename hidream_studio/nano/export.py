@@ -19,7 +19,10 @@ import torch
 
 from .common import ASSETS, SPEC, NanoSpec
 
-I1_PRESET = {"steps": 20, "guidance": 4.0}
+# Guidance chosen on eval seed 1 (held-out prompts, n=20/language) and reported on seed 0: two-shape
+# prompts scored 92.5% at 1.25-2, 85% at 2.5, 80% at 3-4, 65% at 6 (strong guidance over-saturates
+# small shapes into the wrong kind or color); 1.0 (one branch, twice as fast) 90%.
+I1_PRESET = {"steps": 20, "guidance": 1.5}
 E1_PRESET = {"steps": 20, "guidance": 2.0, "image_guidance": 1.2, "negative_prompt": "", "guidance_form": "two-factor",
              "describer": "nano-world"}
 
