@@ -70,10 +70,13 @@ def recipe_summary(recipe: Recipe) -> str:
     return " · ".join(parts)
 
 
-def made_reply(decision: Decision, recipe: Recipe, source: int | None = None) -> str:
-    """The stored reply of a turn that made a version (the UI adds "→ vN" from the message's version)."""
+def made_reply(decision: Decision, recipe: Recipe, source: int | None = None, target: str | None = None) -> str:
+    """The stored reply of a turn that made a version (the UI adds "→ vN" from the message's version).
+    `target`: the description the editor's describer wrote for the instruction, shown so a person
+    sees how the instruction was understood."""
+    label = decision_label(decision, source) + (f" (target: {target})" if target else "")
     summary = recipe_summary(recipe)
-    return f"{decision_label(decision, source)} · {summary}" if summary else decision_label(decision, source)
+    return f"{label} · {summary}" if summary else label
 
 
 def head_moved(route: Route, version: Version | None, zh: bool, head: Version | None = None,

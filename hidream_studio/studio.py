@@ -315,7 +315,9 @@ class Studio:
         """Write the made image as a child of `canvas` (the head the turn started from, even if
         another tab moved the head meanwhile), with the turn's messages, in one transaction."""
         recipe = Recipe.from_result(kind, decision.text, result)
-        reply = replies.made_reply(decision, recipe, source)
+        extra = result.extra or {}
+        target = extra.get("target_description") if extra.get("described_by") else None
+        reply = replies.made_reply(decision, recipe, source, target)
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,

@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 
 from PIL import Image, ImageDraw
 
+from hidream_studio.engines.presets import E1_FULL_FORMAT
+
 SIZE = 128
 PALETTE: dict[str, tuple[int, int, int]] = {
     "red": (220, 40, 40),
@@ -359,8 +361,8 @@ def sample_edit(rng: random.Random, lang: str | None = None, op: str | None = No
 
 
 def edit_prompt(instruction: str, description: str) -> str:
-    """The E1-Full prompt format (the engines' editing pipeline builds the same string)."""
-    return f"Editing Instruction: {instruction}. Target Image Description: {description}"
+    """The E1-Full prompt of a training edit (the engine's format_edit_prompt also strips a trailing ".")."""
+    return E1_FULL_FORMAT.format(instruction=instruction, description=description)
 
 
 _TEMPLATE_TEXT = (

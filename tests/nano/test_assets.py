@@ -90,7 +90,10 @@ def test_studio_turns_do_what_they_say(tmp_path):
     try:
         session = studio.new_session()
         drawn = studio.handle(Turn(session.id, "a red circle on a blue background")).head
-        edited = studio.handle(Turn(session.id, "make the circle green")).head
+        turn = studio.handle(Turn(session.id, "make the circle green"))
+        edited = turn.head
+        # The reply says how the instruction was understood.
+        assert turn.reply.startswith("Edited v1 with E1 (target: a big green circle"), turn.reply
         back = studio.undo(session.id).head
         assert checker.check(Scene("blue", (Shape("circle", "red", "big", "center"),)), studio.store.load_image(drawn)).ok
         assert checker.check(Scene("blue", (Shape("circle", "green", "big", "center"),)),
