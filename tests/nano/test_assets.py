@@ -122,10 +122,11 @@ def test_eval_report_scores_both_languages_and_records_overrides(engine):
     from hidream_studio.nano import evaluate
 
     report = evaluate.run(engine.settings, n=1, engine=engine, edit_guidance=1.0, image_guidance=1.0)
-    for task in ("generate_single", "generate_two", "edit", "edit_from_instruction"):
+    for task in ("generate_single", "generate_two", "edit", "edit_from_instruction", "edit_in_studio"):
         assert report[task]["n"] == 2  # one English and one Chinese case
         assert all(0.0 <= report[task][k] <= 1.0 for k in ("en", "zh", "all"))
-        assert set(report["goals_met"]) >= {task}
+    assert set(report["goals_met"]) == {"generate_single", "generate_two", "edit", "edit_from_instruction"}
+    assert 0.0 <= report["edit_in_studio_source_ok"] <= 1.0 and report["described"] == 1.0
     assert report["overrides"]["edit_guidance"] == 1.0 and report["overrides"]["guidance"] is None
     assert set(report["edit_by_op"]) == set(report["edit_from_instruction_by_op"])
     assert report["median_turn_s"]["edit"] > 0
