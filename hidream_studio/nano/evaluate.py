@@ -48,6 +48,11 @@ def _score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _share(rows: list[dict[str, Any]], field: str) -> float:
+    """The share of rows whose `field` is set (truthy)."""
+    return round(sum(bool(r[field]) for r in rows) / max(1, len(rows)), 3)
+
+
 def run(settings, n: int = 40, steps: int | None = None, what: str = "both", seed: int = 0,
         engine=None, failures: int = 5, guidance: float | None = None, edit_guidance: float | None = None,
         image_guidance: float | None = None) -> dict[str, Any]:
@@ -84,14 +89,14 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
             if task.startswith("edit"):
                 e: world.Edit = case["edit"]
                 description = e.description if task == "edit" else None
-                source = world.render(e.source)
                 if task == "edit_in_studio":  # its own phrasing generator: the fixed sets stay as they are
-                    drawn = engine.generate(GenerateRequest(
+                    source = engine.generate(GenerateRequest(
                         prompt=world.describe(e.source, e.lang, random.Random(f"studio:{seed}:{i}")),
-                        seed=seed + i, steps=steps, guidance=guidance))
-                    source = drawn.image
+                        seed=seed + i, steps=steps, guidance=guidance)).image
                     source_ok = checker.check(e.source, source).ok
                     t0 = time.perf_counter()  # the turn time below is the edit's alone
+                else:
+                    source = world.render(e.source)
                 result = engine.edit(EditRequest(instruction=e.instruction, source=source,
                                                  target_description=description, seed=seed + i, steps=steps,
                                                  guidance=edit_guidance, image_guidance=image_guidance))
@@ -113,10 +118,10 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                                               max(1, sum(1 for r in rows if r["op"] == op)), 3)
                                     for op in world.EDIT_OPS}
         if task == "edit_from_instruction":  # how often the describer understood the instruction
-            report["described"] = round(sum(bool(r["described_by"]) for r in rows) / max(1, len(rows)), 3)
+            report["described"] = _share(rows, "described_by")
         if task == "edit_in_studio":  # how often the drawn source was right, and was understood
-            report["edit_in_studio_source_ok"] = round(sum(bool(r["source_ok"]) for r in rows) / max(1, len(rows)), 3)
-            report["edit_in_studio_described"] = round(sum(bool(r["described_by"]) for r in rows) / max(1, len(rows)), 3)
+            report["edit_in_studio_source_ok"] = _share(rows, "source_ok")
+            report["edit_in_studio_described"] = _share(rows, "described_by")
         report.setdefault("failures", {})[task] = [r for r in rows if not r["ok"]][:failures]
     report["median_turn_s"] = {k: round(sorted(v)[len(v) // 2], 3) for k, v in times.items() if v}
     report["goals"] = GOALS

@@ -42,9 +42,10 @@ def target_description(image: Image.Image, instruction: str) -> str | None:
 
 def read_scene(image: Image.Image) -> world.Scene | None:
     """The scene an image shows, if it is one the world can make (1-2 shapes of different kinds)."""
+    image = image.convert("RGB")
     if image.size != (world.SIZE, world.SIZE):
-        image = image.convert("RGB").resize((world.SIZE, world.SIZE), Image.Resampling.BILINEAR)
-    scene = checker.read(image.convert("RGB")).scene
+        image = image.resize((world.SIZE, world.SIZE), Image.Resampling.BILINEAR)
+    scene = checker.read(image).scene
     kinds = [s.kind for s in scene.shapes]
     if not 1 <= len(kinds) <= 2 or len(set(kinds)) != len(kinds) or not world.is_valid(scene):
         return None
