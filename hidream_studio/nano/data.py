@@ -14,8 +14,6 @@ from pathlib import Path
 
 import torch
 
-from hidream_studio.engines.presets import PRESETS, format_edit_prompt
-
 from . import world
 from .common import step_rng, to_pixels
 
@@ -99,27 +97,16 @@ def generation_batch(pools: Pools, seed: int, step: int, size: int, two_share: f
     return pools.latent(scenes), prompts, torch.Generator().manual_seed(rng.randrange(2**31))
 
 
-# A share of edit prompts can carry the instruction alone (the instruction standing in for the
-# description, as the engine does when no describer understands it). Off: a 700-step E1 LoRA (lr 3e-4)
-# with a 0.35 share learned little of it (instruction-only edits 2.5%) and lost edits with descriptions
-# (80% -> 67.5%). The studio instead has the nano describer (nano/instructions.py) write the target
-# description from the canvas, as the official demo has an LLM do.
-INSTRUCTION_ONLY = 0.0
+def edit_batch(pools: Pools, seed: int, step: int, size: int):
+    """(x0 target, source latents, E1-Full prompts, generator).
 
-
-def edit_batch(pools: Pools, seed: int, step: int, size: int, instruction_only: float = INSTRUCTION_ONLY):
-    """(x0 target, source latents, E1-Full prompts, generator)."""
+    Every prompt carries the true target description (or is empty, PROMPT_DROP). Training a share on
+    the instruction alone failed (session 8: a 0.35 share over 700 LoRA steps gave 2.5% instruction-only
+    edits and cost described ones 80% -> 67.5%); the studio's nano describer writes the description
+    instead (nano/instructions.py)."""
     rng = step_rng(seed, step, "edit")
     edits = [pools.edits[rng.randrange(len(pools.edits))] for _ in range(size)]
-    prompts = []
-    for e in edits:
-        draw = rng.random()
-        if draw < PROMPT_DROP:
-            prompts.append("")
-        elif draw < PROMPT_DROP + instruction_only:
-            prompts.append(format_edit_prompt(PRESETS["nano-e1"], e.instruction, None))  # as the engine does
-        else:
-            prompts.append(world.edit_prompt(e.instruction, e.description))
+    prompts = ["" if rng.random() < PROMPT_DROP else world.edit_prompt(e.instruction, e.description) for e in edits]
     keep = torch.tensor([0.0 if rng.random() < SOURCE_DROP else 1.0 for _ in edits]).view(-1, 1, 1, 1)
     source = pools.latent([e.source for e in edits]) * keep
     return pools.latent([e.target for e in edits]), source, prompts, torch.Generator().manual_seed(rng.randrange(2**31))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import replace
 
 from PIL import Image
 
@@ -72,39 +71,16 @@ def parse_edit(source: world.Scene, instruction: str, lang: str) -> world.Scene 
 
 
 def _candidates(source: world.Scene, lang: str):
-    """(target scene, wordings) for every edit the world allows on `source`."""
-    bg = source.background
-    for old in source.shapes:
-        for color in world.COLORS:
-            if color not in (bg, old.color):
-                yield from _edit(source, "recolor", lang, old, replace(old, color=color), color)
-        others = {s.kind for s in source.shapes}
-        for kind in world.KINDS:
-            if kind not in others:
-                yield from _edit(source, "kind", lang, old, replace(old, kind=kind))
-        for position in world.POSITIONS:
-            if position != old.position:
-                yield from _edit(source, "move", lang, old, replace(old, position=position))
-        yield from _edit(source, "resize", lang, old, replace(old, size="small" if old.size == "big" else "big"))
-        if len(source.shapes) == 2:
-            yield from _edit(source, "remove", lang, old, None)
-    for color in world.COLORS:
-        if color != bg and all(s.color != color for s in source.shapes):
-            yield from _edit(source, "background", lang, None, None, color)
-    if len(source.shapes) == 1:
-        first = source.shapes[0]
-        for kind in world.KINDS:
-            for color in world.COLORS:
-                for size in world.SIZES:
-                    for position in world.POSITIONS:
-                        if kind != first.kind and color != bg:
-                            yield from _edit(source, "add", lang, None, world.Shape(kind, color, size, position))
-
-
-def _edit(source, op, lang, old, new, color=None):
-    target = world.apply_edit(source, op, old, new, color)
-    if world.is_valid(target) and target != source:
-        yield target, [_normalize(w) for w in world.phrasings(op, lang, old, new, color)]
+    """(target scene, wordings) for every edit the world allows on `source` (world.edit_options)."""
+    for op in world.EDIT_OPS:
+        # Ops that ignore the shape (background, add) are enumerated once.
+        shapes = source.shapes if op not in ("background", "add") else source.shapes[:1]
+        for old in shapes:
+            for new, color in world.edit_options(source, op, old):
+                old_shape = None if op == "add" else old
+                target = world.apply_edit(source, op, old_shape, new, color)
+                if world.is_valid(target) and target != source:
+                    yield target, [_normalize(w) for w in world.phrasings(op, lang, old_shape, new, color)]
 
 
 def _normalize(text: str) -> str:

@@ -22,6 +22,7 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass, replace
+from itertools import product
 
 from PIL import Image, ImageDraw
 
@@ -312,30 +313,49 @@ def phrasings(op: str, lang: str, old: Shape | None, new: Shape | None, color: s
     return [f"去掉{k}", f"删除{k}", f"把{k}移除"]
 
 
-def _try_edit(op: str, source: Scene, lang: str, rng: random.Random) -> Edit | None:
+def _add_axes(source: Scene) -> tuple[list, list, tuple, tuple]:
+    """The kinds, colors, sizes and positions a shape added to a one-shape `source` may take."""
+    first = source.shapes[0]
+    return ([k for k in KINDS if k != first.kind], [c for c in COLORS if c != source.background], SIZES, POSITIONS)
+
+
+def edit_options(source: Scene, op: str, old: Shape | None) -> list[tuple[Shape | None, str | None]]:
+    """Every (new shape, color) edit `op` of the shape `old` may give on `source`, in a fixed order.
+
+    The one place that says which edits the world allows: training draws one (sample_edit), the nano
+    describer enumerates them all (instructions.parse_edit). "background" and "add" ignore `old`;
+    "remove" gives (None, None). The target may still be invalid (overlap): check it with is_valid.
+    """
     bg = source.background
-    old: Shape | None = rng.choice(source.shapes)
-    new: Shape | None = None
-    color = None
     if op == "recolor":
-        color = rng.choice([c for c in COLORS if c not in (bg, old.color)])
-        new = replace(old, color=color)
-    elif op == "background":
-        color = rng.choice([c for c in COLORS if c != bg and all(s.color != c for s in source.shapes)])
-    elif op == "kind":
-        others = {s.kind for s in source.shapes}
-        new = replace(old, kind=rng.choice([k for k in KINDS if k not in others]))
-    elif op == "move":
-        new = replace(old, position=rng.choice([p for p in POSITIONS if p != old.position]))
-    elif op == "resize":
-        new = replace(old, size="small" if old.size == "big" else "big")
-    elif op == "add":
+        return [(replace(old, color=c), c) for c in COLORS if c not in (bg, old.color)]
+    if op == "background":
+        return [(None, c) for c in COLORS if c != bg and all(s.color != c for s in source.shapes)]
+    if op == "kind":
+        taken = {s.kind for s in source.shapes}
+        return [(replace(old, kind=k), None) for k in KINDS if k not in taken]
+    if op == "move":
+        return [(replace(old, position=p), None) for p in POSITIONS if p != old.position]
+    if op == "resize":
+        return [(replace(old, size="small" if old.size == "big" else "big"), None)]
+    if op == "add":
+        return [(Shape(*axes), None) for axes in product(*_add_axes(source))] if len(source.shapes) == 1 else []
+    return [(None, None)] if len(source.shapes) == 2 else []  # remove
+
+
+def _try_edit(op: str, source: Scene, lang: str, rng: random.Random) -> Edit | None:
+    # The rng calls here are the shipped weights' training data (data.edit_pool): keep their order.
+    # An added shape draws its four attributes one by one, and resize / remove draw nothing.
+    old: Shape | None = rng.choice(source.shapes)
+    if op == "add":
         if len(source.shapes) != 1:
             return None
-        new = _random_shape(rng, bg, tuple(k for k in KINDS if k != old.kind))
-        old = None
-    elif len(source.shapes) != 2:  # remove
-        return None
+        new, color, old = Shape(*(rng.choice(axis) for axis in _add_axes(source))), None, None
+    else:
+        options = edit_options(source, op, old)
+        if not options:
+            return None
+        new, color = options[0] if op in ("resize", "remove") else rng.choice(options)
     target = apply_edit(source, op, old, new, color)
     if not is_valid(target) or target == source:
         return None

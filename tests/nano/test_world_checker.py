@@ -93,6 +93,30 @@ def test_edits_change_exactly_what_they_say(op, lang):
             assert any("\u4e00" <= ch <= "\u9fff" for ch in e.instruction + e.description)
 
 
+def test_sampled_edits_are_among_the_edit_options():
+    """Training (sample_edit) and the describer (edit_options enumerated) agree on what the world allows."""
+    rng = random.Random(7)
+    for _ in range(300):
+        e = world.sample_edit(rng, split=None)
+        olds = (None,) if e.op == "add" else e.source.shapes
+        reachable = {world.apply_edit(e.source, e.op, old, new, color)
+                     for old in olds for new, color in world.edit_options(e.source, e.op, old or e.source.shapes[0])}
+        assert e.target in reachable, e
+
+
+def test_edit_options_respect_the_world_rules():
+    two = Scene("white", (Shape("circle", "red", "small", "left"), Shape("square", "blue", "small", "right")))
+    circle = two.shapes[0]
+    assert {c for _, c in world.edit_options(two, "recolor", circle)} == set(world.COLORS) - {"white", "red"}
+    assert {c for _, c in world.edit_options(two, "background", None)} == set(world.COLORS) - {"white", "red", "blue"}
+    assert [n.kind for n, _ in world.edit_options(two, "kind", circle)] == ["triangle"]
+    assert world.edit_options(two, "add", None) == []  # two shapes is the most
+    one = Scene("blue", (circle,))
+    assert world.edit_options(one, "remove", circle) == []  # a scene keeps at least one shape
+    added = [n for n, _ in world.edit_options(one, "add", None)]
+    assert added and all(n.kind != "circle" and n.color != "blue" for n in added)
+
+
 def test_vocabulary_covers_every_token_of_fresh_prompts():
     vocab = set(world.vocabulary())
     rng = random.Random(99)
