@@ -6,8 +6,10 @@ wanted image. The studio ships no LLM, so an editor names a describer in its pre
 hidream_studio.json, key "describer"); without one, or when the describer returns None, the
 instruction stands in for the description (presets.format_edit_prompt).
 
-A describer is `fn(source: PIL.Image, instruction: str) -> str | None` and must be cheap (it runs on
-every edit, before the model) and must not raise on ordinary input.
+A describer is `fn(source: PIL.Image, instruction: str) -> str | None`. It must be cheap (it runs on
+every edit, before the model). It returns None to let the instruction stand in, or raises a
+UserError (one line the person can act on) when its editor cannot do the edit without a description:
+the edit is then refused before any model runs, and nothing is stored.
 """
 
 from __future__ import annotations

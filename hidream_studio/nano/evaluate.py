@@ -59,7 +59,7 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
     """Generate/edit every case with the engine (Settings.model, default nano) and score it.
 
     steps / guidance (generation) / edit_guidance + image_guidance (edits): None = the presets'."""
-    from hidream_studio.domain import EditRequest, GenerateRequest
+    from hidream_studio.domain import EditRequest, GenerateRequest, UserError
     from hidream_studio.engines import load_engine
 
     if engine is None:
@@ -97,11 +97,17 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                     t0 = time.perf_counter()  # the turn time below is the edit's alone
                 else:
                     source = world.render(e.source)
-                result = engine.edit(EditRequest(instruction=e.instruction, source=source,
-                                                 target_description=description, seed=seed + i, steps=steps,
-                                                 guidance=edit_guidance, image_guidance=image_guidance))
                 expected = e.target
                 text = e.instruction
+                try:
+                    result = engine.edit(EditRequest(instruction=e.instruction, source=source,
+                                                     target_description=description, seed=seed + i, steps=steps,
+                                                     guidance=edit_guidance, image_guidance=image_guidance))
+                except UserError as refused:  # the describer could not read the canvas or instruction: a miss
+                    rows.append({"lang": case["lang"], "ok": False, "op": case.get("op"), "text": text,
+                                 "want": expected.key(), "found": f"refused: {refused}", "described_by": None,
+                                 "source_ok": source_ok})
+                    continue
             else:
                 result = engine.generate(GenerateRequest(prompt=case["prompt"], seed=seed + i, steps=steps,
                                                          guidance=guidance))

@@ -11,8 +11,10 @@ hardly at all (0% measured), so for the nano world this module plays the LLM's p
 3. describe the resulting scene in the instruction's language.
 
 Anything else (a photo, three shapes, an instruction the world has no wording for, an edit the
-world forbids such as a shape the color of the background) gives None, and the engine then sends
-the instruction alone, as for any E1-Full model without a describer. No torch here.
+world forbids such as a shape the color of the background) is refused with an InvalidParams whose
+one line says why and gives instructions that would work on this canvas: nano-E1 sent the
+instruction alone edits into a wrong picture nearly always, and a refusal changes nothing, where a
+wrong version would. No torch here.
 """
 
 from __future__ import annotations
@@ -22,21 +24,52 @@ import re
 
 from PIL import Image
 
+from hidream_studio.domain import InvalidParams
+
 from . import checker, world
 
 _TRAILING = " \t\n.!?。！？，,；;"
 
 
-def target_description(image: Image.Image, instruction: str) -> str | None:
-    """The description of `image` after `instruction`, or None when either is outside the nano world."""
+def target_description(image: Image.Image, instruction: str) -> str:
+    """The description of `image` after `instruction` (the registered "nano-world" describer).
+
+    Raises InvalidParams, with instructions that would work here, when the canvas is not a nano scene
+    or the instruction words no single edit of it the world allows."""
+    lang = "zh" if any(world.is_cjk(ch) for ch in instruction) else "en"
     scene = read_scene(image)
     if scene is None:
-        return None
-    lang = "zh" if any(world.is_cjk(ch) for ch in instruction) else "en"
+        raise InvalidParams(_NOT_A_SCENE[lang])
     target = parse_edit(scene, instruction, lang)
     if target is None:
-        return None
+        examples = ("、" if lang == "zh" else ", ").join(f"“{e}”" for e in example_instructions(scene, lang))
+        raise InvalidParams(_NOT_UNDERSTOOD[lang].format(instruction=instruction.strip(), examples=examples))
     return world.describe(target, lang, random.Random(target.key()))
+
+
+_NOT_A_SCENE = {
+    "en": "HiDream-Nano edits only pictures of its small world (one or two flat shapes on a plain background), "
+          "and this canvas is not one: describe a new picture instead, e.g. “a red circle on a blue background”.",
+    "zh": "HiDream-Nano 只能编辑它的小世界里的画面（纯色背景上的一两个纯色图形），当前画面不是：请描述一张新图，"
+          "例如“蓝色背景上的一个红色圆形”。",
+}
+_NOT_UNDERSTOOD = {
+    "en": "HiDream-Nano did not understand “{instruction}” as one edit of this canvas (it knows only its small "
+          "world's wording): nothing was changed. On this canvas you can say, for example, {examples}.",
+    "zh": "HiDream-Nano 没有把“{instruction}”理解为对当前画面的一个编辑（它只懂小世界里的说法），画面未改动。"
+          "在这张图上可以说，例如{examples}。",
+}
+
+
+def example_instructions(scene: world.Scene, lang: str, k: int = 3) -> list[str]:
+    """Up to `k` instructions of different kinds that parse on `scene` (the first wording of each),
+    the same ones every time for the same scene."""
+    by_op: dict[str, list[str]] = {}
+    for op, _, wordings in _candidates(scene, lang):
+        by_op.setdefault(op, []).append(wordings[0])
+    rng = random.Random(f"examples:{scene.key()}:{lang}")
+    preferred = ["recolor", "move", "add" if "add" in by_op else "remove", "background", "kind", "resize"]
+    return [rng.choice(by_op[op]) for op in preferred if op in by_op][:k]
 
 
 def read_scene(image: Image.Image) -> world.Scene | None:
@@ -60,7 +93,7 @@ def parse_edit(source: world.Scene, instruction: str, lang: str) -> world.Scene 
     """
     text = _normalize(instruction)
     exact, inside = set(), set()
-    for target, wordings in _candidates(source, lang):
+    for _, target, wordings in _candidates(source, lang):
         for wording in wordings:
             if text == wording:
                 exact.add(target)
@@ -71,7 +104,7 @@ def parse_edit(source: world.Scene, instruction: str, lang: str) -> world.Scene 
 
 
 def _candidates(source: world.Scene, lang: str):
-    """(target scene, wordings) for every edit the world allows on `source` (world.edit_options)."""
+    """(op, target scene, wordings) for every edit the world allows on `source` (world.edit_options)."""
     for op in world.EDIT_OPS:
         # Ops that ignore the shape (background, add) are enumerated once.
         shapes = source.shapes if op not in ("background", "add") else source.shapes[:1]
@@ -80,7 +113,7 @@ def _candidates(source: world.Scene, lang: str):
                 old_shape = None if op == "add" else old
                 target = world.apply_edit(source, op, old_shape, new, color)
                 if world.is_valid(target) and target != source:
-                    yield target, [_normalize(w) for w in world.phrasings(op, lang, old_shape, new, color)]
+                    yield op, target, [_normalize(w) for w in world.phrasings(op, lang, old_shape, new, color)]
 
 
 def _normalize(text: str) -> str:

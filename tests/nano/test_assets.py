@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hidream_studio.domain import InvalidParams
 from hidream_studio.nano.common import ASSETS
 from hidream_studio.nano.world import Scene, Shape, render
 
@@ -59,7 +60,7 @@ def test_nano_edit_keeps_the_rest(engine):
 
 def test_a_typed_instruction_gets_a_target_description(engine):
     """What the studio sends (the instruction alone): the nano describer writes E1-Full's target
-    description from the canvas, and the edit comes out whole; what it cannot read is sent as is."""
+    description from the canvas, and the edit comes out whole; what it cannot read is refused."""
     from hidream_studio.domain import EditRequest
     from hidream_studio.nano import checker
 
@@ -70,9 +71,8 @@ def test_a_typed_instruction_gets_a_target_description(engine):
     assert "green circle" in result.extra["target_description"]
     assert checker.check(Scene("blue", (Shape("circle", "green", "big", "center"),)), result.image).ok
 
-    vague = engine.edit(EditRequest(instruction="make it pretty", source=source, seed=0, steps=2))
-    assert vague.extra["described_by"] is None
-    assert vague.prompt_sent == "Editing Instruction: make it pretty. Target Image Description: make it pretty"
+    with pytest.raises(InvalidParams, match="did not understand “make it pretty”"):
+        engine.edit(EditRequest(instruction="make it pretty", source=source, seed=0, steps=2))
     given = engine.edit(EditRequest(instruction="make the circle green", source=source, steps=2,
                                     target_description="a green circle on a blue background"))
     assert given.extra["described_by"] is None and given.extra["target_description"].startswith("a green circle")
@@ -94,6 +94,11 @@ def test_studio_turns_do_what_they_say(tmp_path):
         edited = turn.head
         # The reply says how the instruction was understood.
         assert turn.reply.startswith("Edited v1 with E1 (target: a big green circle"), turn.reply
+        # An instruction nano cannot read is refused with examples, and changes nothing.
+        before = (studio.store.versions(session.id), studio.store.messages(session.id))
+        with pytest.raises(InvalidParams, match="did not understand “make it pretty”"):
+            studio.handle(Turn(session.id, "make it pretty"))
+        assert (studio.store.versions(session.id), studio.store.messages(session.id)) == before
         back = studio.undo(session.id).head
         assert checker.check(Scene("blue", (Shape("circle", "red", "big", "center"),)), studio.store.load_image(drawn)).ok
         assert checker.check(Scene("blue", (Shape("circle", "green", "big", "center"),)),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hidream_studio.domain import ModelUnavailable
+from hidream_studio.domain import InvalidParams, ModelUnavailable
 from hidream_studio.engines.describers import get_describer
 from hidream_studio.nano import instructions, world
 from hidream_studio.nano.world import Scene, Shape, render
@@ -43,9 +43,27 @@ def test_case_punctuation_and_surrounding_words_are_ignored(instruction, lang, w
     (TWO, "make the circle green and the square red"),  # two edits: not one the world words
     (TWO, "remove the triangle"),
 ])
-def test_instructions_outside_the_world_give_none(scene, instruction):
+def test_instructions_outside_the_world_are_refused_with_examples_that_work(scene, instruction):
     assert instructions.parse_edit(scene, instruction, "en") is None
-    assert instructions.target_description(render(scene), instruction) is None
+    with pytest.raises(InvalidParams, match="did not understand") as refused:
+        instructions.target_description(render(scene), instruction)
+    message = str(refused.value)
+    assert "\n" not in message and f"“{instruction}”" in message
+    examples = instructions.example_instructions(scene, "en")
+    assert len(examples) == 3 and all(f"“{e}”" in message for e in examples)
+
+
+@pytest.mark.parametrize("lang", world.LANGS)
+def test_example_instructions_parse_on_their_scene(lang):
+    rng = random.Random(f"examples:{lang}")
+    for _ in range(100):
+        scene = world.sample_scene(rng, split=None)
+        examples = instructions.example_instructions(scene, lang)
+        assert len(examples) == 3 and len(set(examples)) == 3
+        assert all(instructions.parse_edit(scene, e, lang) is not None for e in examples), (scene, examples)
+        assert examples == instructions.example_instructions(scene, lang)  # the same every time
+    with pytest.raises(InvalidParams, match="没有把“变漂亮”理解为"):
+        instructions.target_description(render(RED_CIRCLE), "变漂亮")
 
 
 def test_description_is_in_the_instruction_language_and_read_from_the_canvas():
@@ -58,10 +76,14 @@ def test_description_is_in_the_instruction_language_and_read_from_the_canvas():
     assert instructions.target_description(big, "remove the circle") is not None
 
 
-def test_images_that_are_not_nano_scenes_give_none():
+def test_images_that_are_not_nano_scenes_are_refused():
     noise = Image.fromarray(np.random.default_rng(0).integers(0, 255, (128, 128, 3), dtype=np.uint8))
-    assert instructions.target_description(noise, "make the circle green") is None
-    assert instructions.target_description(Image.new("RGB", (128, 128), (40, 80, 220)), "make the circle green") is None
+    blank = Image.new("RGB", (128, 128), (40, 80, 220))
+    for image in (noise, blank):
+        with pytest.raises(InvalidParams, match="edits only pictures of its small world"):
+            instructions.target_description(image, "make the circle green")
+    with pytest.raises(InvalidParams, match="只能编辑"):
+        instructions.target_description(noise, "把圆形变成绿色")
 
 
 def test_describer_registry():
