@@ -70,11 +70,15 @@ def recipe_summary(recipe: Recipe) -> str:
     return " · ".join(parts)
 
 
-def made_reply(decision: Decision, recipe: Recipe, source: int | None = None, target: str | None = None) -> str:
+def made_reply(decision: Decision, recipe: Recipe, source: int | None = None, target: str | None = None,
+               unknown: list[str] | None = None) -> str:
     """The stored reply of a turn that made a version (the UI adds "→ vN" from the message's version).
     `target`: the description the editor's describer wrote for the instruction, shown so a person
-    sees how the instruction was understood."""
+    sees how the instruction was understood. `unknown`: prompt words the model's vocabulary lacks
+    (nano's closed one), said so a person knows they were ignored."""
     label = decision_label(decision, source) + (f" (target: {target})" if target else "")
+    if unknown:
+        label += " (words the model does not know, ignored: " + ", ".join(unknown) + ")"
     summary = recipe_summary(recipe)
     return f"{label} · {summary}" if summary else label
 

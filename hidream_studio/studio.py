@@ -317,7 +317,7 @@ class Studio:
         recipe = Recipe.from_result(kind, decision.text, result)
         extra = result.extra or {}
         target = extra.get("target_description") if extra.get("described_by") else None
-        reply = replies.made_reply(decision, recipe, source, target)
+        reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"))
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,

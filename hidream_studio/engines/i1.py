@@ -53,6 +53,19 @@ class TextEncoders:
         t5, llama, pooled = self.cache.get_or_compute(key, lambda: self._encode(text))
         return Embeds(t5, llama, pooled)
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of `text` the Llama tokenizer (the encoder HiDream leans on most) maps to its unknown
+        token: a closed word vocabulary such as nano's drops them, so a reply can say so. Byte-level
+        tokenizers (the real Llama 3.1) know every text and give []."""
+        tokenizer = self.pipe.tokenizer_4
+        unk = tokenizer.unk_token_id
+        if unk is None or not getattr(tokenizer, "is_fast", False):
+            return []
+        encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        pairs = zip(encoded.input_ids, encoded.offset_mapping, strict=True)
+        words = [text[a:b] for token, (a, b) in pairs if token == unk]
+        return list(dict.fromkeys(words))  # in order, once each
+
     def _encode(self, text: str) -> tuple[torch.Tensor, ...]:
         with torch.inference_mode():
             t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
@@ -128,7 +141,8 @@ def generate(
         image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
         negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
         image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
-        extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2)},
+        extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
+               "unknown_words": text.unknown_words(req.prompt)},
     )
 
 

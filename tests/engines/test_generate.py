@@ -57,6 +57,14 @@ def test_prompt_cache_hit_skips_text_encoders(engine):
     assert second == 0
 
 
+def test_words_outside_a_closed_vocabulary_are_reported(engine):
+    """The tiny (like nano) tokenizers have a word vocabulary: words they lack are reported, once each."""
+    made = engine.generate(GenerateRequest("a red unicorn and a unicorn on the moon, trending", seed=1, steps=1))
+    assert made.extra["unknown_words"] == ["unicorn", "trending"]
+    assert engine.generate(GenerateRequest("A RED cat on the moon!", seed=1, steps=1)).extra["unknown_words"] == []
+    assert engine.text.unknown_words("蓝色背景上的一只猫") == ["只"]
+
+
 def test_engine_matches_bare_diffusers_call(engine, tiny_home):
     """The engine's turn is the real HiDreamImagePipeline: same checkpoint, settings and seed, same image."""
     from diffusers import HiDreamImagePipeline

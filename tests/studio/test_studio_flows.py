@@ -23,11 +23,18 @@ def numbers(studio, session):
     return [(v.number, v.parent) for v in studio.store.versions(session.id)]
 
 
+def test_reply_names_the_words_the_model_does_not_know(studio, session):
+    made = say(studio, session, "a red unicorn on a blue background")
+    assert made.reply.startswith("New image with I1 (words the model does not know, ignored: unicorn) · seed 7")
+    assert made.head.number == 1  # drawn all the same: the rest of the prompt still says something
+
+
 def test_generate_edit_undo_redo(studio, session):
     made = say(studio, session, "a red circle on a blue background")
     assert made.decision.route is Route.GENERATE
     assert (made.head.number, made.head.parent) == (1, None)
     assert made.head.recipe.kind is VersionKind.GENERATE and made.head.recipe.seed == 7
+    assert "does not know" not in made.reply
     edited = say(studio, session, "make the circle green")
     assert edited.decision.route is Route.EDIT
     assert (edited.head.number, edited.head.parent) == (2, 1)
