@@ -43,7 +43,9 @@ def target_description(image: Image.Image, instruction: str) -> str:
     target = parse_edit(scene, instruction, lang)
     if target is None:
         examples = ("、" if lang == "zh" else ", ").join(f"“{e}”" for e in example_instructions(scene, lang))
-        raise InvalidParams(_NOT_UNDERSTOOD[lang].format(instruction=instruction.strip(), examples=examples))
+        said = " ".join(instruction.split())
+        said = said if len(said) <= 80 else said[:79] + "…"
+        raise InvalidParams(_NOT_UNDERSTOOD[lang].format(instruction=said, examples=examples))
     return world.describe(target, lang, random.Random(target.key()))
 
 

@@ -64,6 +64,9 @@ def test_example_instructions_parse_on_their_scene(lang):
         assert examples == instructions.example_instructions(scene, lang)  # the same every time
     with pytest.raises(InvalidParams, match="没有把“变漂亮”理解为"):
         instructions.target_description(render(RED_CIRCLE), "变漂亮")
+    with pytest.raises(InvalidParams) as refused:  # a pasted essay is quoted short, on one line
+        instructions.target_description(render(RED_CIRCLE), "make it\n" + "very " * 100 + "pretty")
+    assert "\n" not in str(refused.value) and "“make it very very" in str(refused.value) and "…”" in str(refused.value)
 
 
 def test_description_is_in_the_instruction_language_and_read_from_the_canvas():
