@@ -36,9 +36,13 @@ def register(subparsers) -> None:
     common(vae, 700)
     vae.add_argument("--decoder-only", action="store_true",
                      help="fine-tune only the decoder of the trained VAE (latents, and the transformers, stay valid)")
-    common(sub.add_parser("train-i1", help="train the text-to-image transformer"), 3000)
+    i1 = sub.add_parser("train-i1", help="train the text-to-image transformer")
+    common(i1, 3000)
     e1 = sub.add_parser("train-e1", help="train the editing LoRA over nano-I1")
     common(e1, 1500)
+    for p in (i1, e1):
+        p.add_argument("--bf16", action="store_true", help="bfloat16 autocast forward (weights stay fp32)")
+        p.add_argument("--compile", action="store_true", help="torch.compile the transformer (~100 s first)")
     e1.add_argument("--form", choices=("lora", "full"), default="lora")
     e1.add_argument("--rank", type=int, default=32)
     exp = sub.add_parser("export", help="write the trained models to assets/nano (FORMATS.md layout)")
@@ -77,12 +81,13 @@ def run(args, settings) -> int:
         from ..nano import train_i1
 
         _need(Path(args.out) / "vae" / "vae", "train-vae")
-        train_i1.train(Path(args.out), **_kwargs(args))
+        train_i1.train(Path(args.out), bf16=args.bf16, compile=args.compile, **_kwargs(args))
     elif action == "train-e1":
         from ..nano import train_e1
 
         _need(Path(args.out) / "i1" / "checkpoint.pt", "train-i1")
-        train_e1.train(Path(args.out), form=args.form, rank=args.rank, **_kwargs(args))
+        train_e1.train(Path(args.out), form=args.form, rank=args.rank, bf16=args.bf16, compile=args.compile,
+                       **_kwargs(args))
     elif action == "export":
         from ..nano import export
         from ..nano.common import ASSETS

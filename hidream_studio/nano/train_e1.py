@@ -18,7 +18,18 @@ import torch
 from hidream_studio.domain import UserError
 
 from . import data, text
-from .common import SPEC, Log, NanoSpec, decay, load_checkpoint, save_checkpoint, set_threads, training_device
+from .common import (
+    SPEC,
+    Log,
+    NanoSpec,
+    decay,
+    load_checkpoint,
+    mixed_precision,
+    save_checkpoint,
+    set_threads,
+    speed_up,
+    training_device,
+)
 from .train_i1 import N_EDITS, N_TWO, build_pipeline, ema_update, flow_loss, load_transformer
 
 # The logged "val" loss: one fixed batch of pool edits drawn with a data seed no training step uses,
@@ -60,9 +71,10 @@ def check_base(run_root: Path, e1_state: dict | None, spec: NanoSpec = SPEC) -> 
 def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, resume: bool = True,
           threads: int | None = 2, spec: NanoSpec = SPEC, form: str = "lora", rank: int = 32,
           ckpt_every: int = 25, log_every: int = 10, val_every: int = 250, out_name: str = "e1",
-          pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None), device: str | None = "auto") -> Path:
+          pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None), device: str | None = "auto",
+          bf16: bool = False, compile: bool = False) -> Path:
     """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt.
-    device: "auto" (CUDA when present), "cpu" or "cuda[:N]"."""
+    device: "auto" (CUDA when present), "cpu" or "cuda[:N]"; bf16 / compile as for train_i1.train."""
     set_threads(threads)
     run_root = Path(run_root)
     out = run_root / out_name
@@ -73,6 +85,7 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, re
     base_step = (load_checkpoint(run_root / "i1") or {}).get("step")
     device = training_device(device)
     transformer = make_editor(run_root, form, rank, spec).to(device)  # before the optimizer exists
+    speed_up(transformer, compile)
     params = [p for n, p in transformer.named_parameters() if form != "lora" or "lora_" in n]
     transformer.requires_grad_(False)
     for p in params:
@@ -96,7 +109,8 @@ def train(run_root: Path, steps: int, batch_size: int = 16, lr: float = 1e-4, re
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / 25) * decay(step, steps)
         # Offset the data stream so E1 does not replay the edit batches nano-I1 already saw.
-        loss = flow_loss(transformer, pools, encode, spec.seed + 1, step, batch_size, True, spec.shift)
+        with mixed_precision(device, bf16):
+            loss = flow_loss(transformer, pools, encode, spec.seed + 1, step, batch_size, True, spec.shift).float()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

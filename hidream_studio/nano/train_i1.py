@@ -26,8 +26,10 @@ from .common import (
     NanoSpec,
     decay,
     load_checkpoint,
+    mixed_precision,
     save_checkpoint,
     set_threads,
+    speed_up,
     step_rng,
     training_device,
 )
@@ -100,18 +102,21 @@ def ema_update(ema, model, rate: float) -> None:
 def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, resume: bool = True,
           threads: int | None = 2, spec: NanoSpec = SPEC, edit_fraction: float = 0.4, ckpt_every: int = 25,
           log_every: int = 10, out_name: str = "i1", pools: tuple[int, int, int | None] = (N_TWO, N_EDITS, None),
-          train_text: bool = True, device: str | None = "auto") -> Path:
+          train_text: bool = True, device: str | None = "auto", bf16: bool = False, compile: bool = False) -> Path:
     """Train to `steps` total steps. State in RUNS/<out_name>/checkpoint.pt (weights, EMA, optimizer).
 
     pools = (two-shape scenes, edits, single-shape scenes or None for all): small ones for tests.
     device: "auto" (CUDA when present), "cpu" or "cuda[:N]"; checkpoints are device-free.
+    bf16 / compile: faster steps (common.mixed_precision / speed_up); checkpoints stay the same fp32.
     """
     set_threads(threads)
     run_root = Path(run_root)
     out = run_root / out_name
     # Everything on the device before the optimizer exists: loading its state then follows the parameters.
-    pipe = build_pipeline(run_root, spec=spec, trained_text=False).to(training_device(device))
+    device = training_device(device)
+    pipe = build_pipeline(run_root, spec=spec, trained_text=False).to(device)
     transformer = pipe.transformer.train()
+    speed_up(transformer, compile)
     # The text encoders train too (eval mode: no dropout; see text.py for why they must learn).
     texts = torch.nn.ModuleDict({name: getattr(pipe, name).requires_grad_(train_text) for name in text.ENCODERS})
     ema = copy.deepcopy(transformer).eval().requires_grad_(False)
@@ -137,14 +142,15 @@ def train(run_root: Path, steps: int, batch_size: int = 32, lr: float = 1e-3, re
     encode = text.PromptEncoder(pipe, spec.max_sequence_length)
     log = Log(out)
     log(start=start, steps=steps, scenes=len(pools.scenes), edits=len(pools.edits),
-        params=sum(p.numel() for p in transformer.parameters()))
+        params=sum(p.numel() for p in transformer.parameters()), device=str(device), bf16=bf16, compile=compile)
     for step in range(start, steps):
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, (step + 1) / 100) * decay(step, steps)
         edit = step_rng(spec.seed, step, "kind").random() < edit_fraction
         # Edit canvases hold twice the image tokens: half the batch keeps the step time even.
-        loss = flow_loss(transformer, pools, encode, spec.seed, step, batch_size // 2 if edit else batch_size,
-                         edit, spec.shift, train_text)
+        with mixed_precision(device, bf16):
+            loss = flow_loss(transformer, pools, encode, spec.seed, step, batch_size // 2 if edit else batch_size,
+                             edit, spec.shift, train_text).float()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

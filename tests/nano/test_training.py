@@ -162,3 +162,34 @@ def test_trainers_run_on_cuda_and_checkpoints_load_on_cpu(tmp_path):
     # and training resumes on the CPU from a checkpoint written on the GPU
     train_i1.train(root, steps=3, batch_size=2, spec=TINY, threads=1, pools=POOLS, edit_fraction=0.5, device="cpu")
     assert load_checkpoint(root / "i1")["step"] == 3
+
+
+@pytest.mark.slow
+def test_bf16_and_compiled_training_keep_fp32_checkpoints_that_resume_plainly(tmp_path):
+    """--bf16 --compile change how a step runs, not what is stored: fp32 checkpoints, the same keys,
+    resumable without the flags; and a compiled bf16 step computes (nearly) the eager fp32 loss."""
+    root = tmp_path / "run"
+    train_vae.train(root / "vae", steps=1, batch_size=2, spec=TINY, threads=1, full_fraction=0.5)
+    train_i1.train(root, steps=2, batch_size=2, spec=TINY, threads=1, pools=POOLS, edit_fraction=0.5,
+                   bf16=True, compile=True)
+    fast = load_checkpoint(root / "i1")
+    assert fast["step"] == 2 and all(t.dtype == torch.float32 for t in fast["model"].values())
+    assert not any("_orig_mod" in k for k in fast["model"])
+    train_i1.train(root, steps=3, batch_size=2, spec=TINY, threads=1, pools=POOLS, edit_fraction=0.5)
+    assert load_checkpoint(root / "i1")["step"] == 3
+    train_e1.train(root, steps=1, batch_size=2, spec=TINY, threads=1, rank=4, pools=POOLS, bf16=True)
+    assert load_checkpoint(root / "e1")["step"] == 1
+
+    from hidream_studio.nano import data, text
+    from hidream_studio.nano.common import mixed_precision, speed_up
+
+    pipe = train_i1.build_pipeline(root, spec=TINY)
+    pools = data.load_pools(root, pipe.vae, TINY.seed, *POOLS)
+    encode = text.PromptEncoder(pipe, TINY.max_sequence_length)
+    transformer = pipe.transformer.eval()
+    with torch.no_grad():
+        plain = train_i1.flow_loss(transformer, pools, encode, 0, 5, 2, False, TINY.shift)
+        speed_up(transformer, True)
+        with mixed_precision(torch.device("cpu"), True):
+            fast = train_i1.flow_loss(transformer, pools, encode, 0, 5, 2, False, TINY.shift).float()
+    assert abs(fast.item() - plain.item()) < 0.05 * plain.item() + 1e-3
