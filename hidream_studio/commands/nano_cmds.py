@@ -1,8 +1,8 @@
 """`hidream-studio nano ...`: train, export and evaluate HiDream-Nano (see hidream_studio/nano/).
 
     hidream-studio nano train-vae --out /tmp/nano-runs --steps 700 [--no-resume] [--decoder-only]
-    hidream-studio nano train-i1  --out /tmp/nano-runs --steps 3000
-    hidream-studio nano train-e1  --out /tmp/nano-runs --steps 1500 [--form lora|full] [--rank 32]
+    hidream-studio nano train-i1  --out /tmp/nano-runs --steps 3000 [--bf16] [--compile]
+    hidream-studio nano train-e1  --out /tmp/nano-runs --steps 1500 [--form lora|full] [--rank 32] [--bf16] [--compile]
     hidream-studio nano export    --out /tmp/nano-runs [--to assets/nano] [--what i1|e1|both]
     hidream-studio nano eval --json [--n 40] [--steps 20] [--what gen|edit|both]
 
