@@ -73,8 +73,8 @@ def training_device(name: str | None = "auto") -> torch.device:
 
 def speed_up(transformer, compile: bool) -> None:
     """`--compile`: compile the transformer in place (torch.compile via Module.compile: its state_dict,
-    checkpoints and EMA copies are unchanged). On 2 CPU cores the nano I1 step went 0.56 -> 0.46 s
-    after about 100 s of compiling; with bf16 0.39 s (bench/bench_nano_train.py)."""
+    checkpoints and EMA copies are unchanged). On 2 CPU cores the nano I1 step went 0.53 -> 0.455 s
+    after about 100 s of compiling; with bf16 as well 0.37 s (bench/bench_nano_train.py)."""
     if compile:
         transformer.compile(dynamic=False)
 
