@@ -104,20 +104,20 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                                                      target_description=description, seed=seed + i, steps=steps,
                                                      guidance=edit_guidance, image_guidance=image_guidance))
                 except UserError as refused:  # the describer could not read the canvas or instruction: a miss
-                    rows.append({"lang": case["lang"], "ok": False, "op": case.get("op"), "text": text,
-                                 "want": expected.key(), "found": f"refused: {refused}", "described_by": None,
-                                 "source_ok": source_ok})
-                    continue
+                    result, refusal = None, f"refused: {refused}"
             else:
                 result = engine.generate(GenerateRequest(prompt=case["prompt"], seed=seed + i, steps=steps,
                                                          guidance=guidance))
                 expected, text = case["scene"], case["prompt"]
-            times["edit" if task.startswith("edit") else "generate"].append(time.perf_counter() - t0)
-            verdict = checker.check(expected, result.image)
-            rows.append({"lang": case["lang"], "ok": verdict.ok, "op": case.get("op"), "text": text,
-                         "want": expected.key(), "found": verdict.found,
-                         "described_by": result.extra.get("described_by") if task.startswith("edit") else None,
-                         "source_ok": source_ok})
+            if result is None:
+                ok, found, described_by = False, refusal, None
+            else:  # a refused edit ran no model: no turn time
+                times["edit" if task.startswith("edit") else "generate"].append(time.perf_counter() - t0)
+                verdict = checker.check(expected, result.image)
+                ok, found = verdict.ok, verdict.found
+                described_by = result.extra.get("described_by") if task.startswith("edit") else None
+            rows.append({"lang": case["lang"], "ok": ok, "op": case.get("op"), "text": text, "want": expected.key(),
+                         "found": found, "described_by": described_by, "source_ok": source_ok})
         report[task] = _score(rows)
         if task.startswith("edit"):
             report[f"{task}_by_op"] = {op: round(sum(r["ok"] for r in rows if r["op"] == op) /
