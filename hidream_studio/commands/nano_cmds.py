@@ -1,13 +1,14 @@
 """`hidream-studio nano ...`: train, export and evaluate HiDream-Nano (see hidream_studio/nano/).
 
-    hidream-studio nano train-vae --out /tmp/nano-runs --steps 700 [--no-resume] [--decoder-only]
-    hidream-studio nano train-i1  --out /tmp/nano-runs --steps 3000 [--bf16] [--compile]
-    hidream-studio nano train-e1  --out /tmp/nano-runs --steps 1500 [--form lora|full] [--rank 32] [--bf16] [--compile]
+    hidream-studio nano train-vae --out /tmp/nano-runs [--steps 1400] [--no-resume] [--decoder-only]
+    hidream-studio nano train-i1  --out /tmp/nano-runs [--steps 19000] [--bf16] [--compile]
+    hidream-studio nano train-e1  --out /tmp/nano-runs [--steps 800] [--form lora|full] [--rank 32] [--bf16] [--compile]
     hidream-studio nano export    --out /tmp/nano-runs [--to assets/nano] [--what i1|e1|both]
     hidream-studio nano eval --json [--n 40] [--steps 20] [--what gen|edit|both]
 
-Every trainer resumes from OUT/<model>/checkpoint.pt unless --no-resume; torch is imported only
-when a subcommand runs.
+The default step counts are the README's two-hour recipe (train-i1 with --bf16 --compile). Every
+trainer resumes from OUT/<model>/checkpoint.pt unless --no-resume; torch is imported only when a
+subcommand runs.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ def register(subparsers) -> None:
             p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:N]")
 
     vae = sub.add_parser("train-vae", help="train the AutoencoderKL")
-    common(vae, 700)
+    common(vae, 1400)
     vae.add_argument("--decoder-only", action="store_true",
                      help="fine-tune only the decoder of the trained VAE (latents, and the transformers, stay valid)")
     i1 = sub.add_parser("train-i1", help="train the text-to-image transformer")
-    common(i1, 3000)
+    common(i1, 19000)
     e1 = sub.add_parser("train-e1", help="train the editing LoRA over nano-I1")
-    common(e1, 1500)
+    common(e1, 800)
     for p in (i1, e1):
         p.add_argument("--bf16", action="store_true", help="bfloat16 autocast forward (weights stay fp32)")
         p.add_argument("--compile", action="store_true", help="torch.compile the transformer (~100 s first)")
