@@ -109,9 +109,9 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                 result = engine.generate(GenerateRequest(prompt=case["prompt"], seed=seed + i, steps=steps,
                                                          guidance=guidance))
                 expected, text = case["scene"], case["prompt"]
-            if result is None:
+            if result is None:  # a refused edit ran no model: a miss, and no turn time
                 ok, found, described_by = False, refusal, None
-            else:  # a refused edit ran no model: no turn time
+            else:
                 times["edit" if task.startswith("edit") else "generate"].append(time.perf_counter() - t0)
                 verdict = checker.check(expected, result.image)
                 ok, found = verdict.ok, verdict.found
