@@ -108,8 +108,9 @@ class HiDreamEditPipeline:
         device = self.device
         three = s.guidance > 1 or s.image_guidance > 1
         # 1. texts (cached; the same encoders as generation)
-        pos = self.text.encode(prompt)
-        neg = self.text.encode(negative or "") if three else None
+        length = self.text.length_for(prompt, negative or "", refine_prompt or "")  # one batch, one length
+        pos = self.text.encode(prompt, length)
+        neg = self.text.encode(negative or "", length) if three else None
         if three:
             first = pos if s.guidance_form == "clip-cfg-norm" else neg
             embeds = Embeds.cat([first, neg, pos])
@@ -118,8 +119,8 @@ class HiDreamEditPipeline:
         edit_steps = s.steps - int(round(s.steps * s.refine_strength))
         refine_embeds = None
         if edit_steps < s.steps:
-            ref = self.text.encode(refine_prompt)
-            refine_embeds = Embeds.cat([self.text.encode(negative or ""), ref]) if s.guidance > 1 else ref
+            ref = self.text.encode(refine_prompt, length)
+            refine_embeds = Embeds.cat([self.text.encode(negative or "", length), ref]) if s.guidance > 1 else ref
         # 2. source latent at the work size
         source_latent = self.encode_source(source, s.work_size)
         if self.offloader is not None:

@@ -15,7 +15,8 @@ from .edit_conditioning import exact_max_seq
 from .presets import Preset
 from .runtime import PromptCache, StepReporter, latent_preview, seeded_generator
 
-MAX_SEQUENCE_LENGTH = 128  # HiDream's default; up to 218 works, longer gives noise
+MAX_SEQUENCE_LENGTH = 128  # HiDream's default padding length
+LONGEST_SEQUENCE_LENGTH = 218  # HiDream's limit: up to 218 works, longer gives noise
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,23 @@ class TextEncoders:
         self.device = torch.device(device)
         self.cache = cache or PromptCache()
         self.max_sequence_length = max_sequence_length
+        self.longest = allow_long_prompts(pipe)
 
     @property
     def modules(self) -> tuple[Any, ...]:
         p = self.pipe
         return (p.text_encoder, p.text_encoder_2, p.text_encoder_3, p.text_encoder_4)
 
-    def encode(self, text: str) -> Embeds:
-        key = (text, self.max_sequence_length)
-        t5, llama, pooled = self.cache.get_or_compute(key, lambda: self._encode(text))
+    def length_for(self, *texts: str) -> int:
+        """The token length to encode `texts` at, so their embeddings can share one batch: the model's
+        padding length (max_sequence_length), grown in steps of 8 for a longer text (never cut short)."""
+        return padded_length(self.pipe, texts, self.max_sequence_length, self.longest)
+
+    def encode(self, text: str, length: int | None = None) -> Embeds:
+        """Embeddings of `text` padded to `length` tokens (default: length_for(text))."""
+        length = length or self.length_for(text)
+        key = (text, length)
+        t5, llama, pooled = self.cache.get_or_compute(key, lambda: self._encode(text, length))
         return Embeds(t5, llama, pooled)
 
     def unknown_words(self, text: str) -> list[str]:
@@ -66,13 +75,41 @@ class TextEncoders:
         words = [text[a:b] for token, (a, b) in pairs if token == unk]
         return list(dict.fromkeys(words))  # in order, once each
 
-    def _encode(self, text: str) -> tuple[torch.Tensor, ...]:
+    def _encode(self, text: str, length: int) -> tuple[torch.Tensor, ...]:
         with torch.inference_mode():
             t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
-                prompt=text, do_classifier_free_guidance=False, max_sequence_length=self.max_sequence_length,
-                device=self.device,
+                prompt=text, do_classifier_free_guidance=False, max_sequence_length=length, device=self.device,
             )
         return t5, llama, pooled
+
+
+# Why prompts grow instead of being cut: diffusers pads AND truncates every prompt to
+# max_sequence_length. A model trained at a short length (nano: 40) then loses the end of a long
+# prompt; for nano's Chinese edits ("Editing Instruction: ... Target Image Description: ...", one
+# token per character) that was 16% of them, cut inside the description of the second shape, which
+# nano then drew as the wrong kind. Prompts that fit keep the exact padding the model was trained with.
+def allow_long_prompts(pipe) -> int:
+    """Let the pipeline's tokenizers reach the longest length the encoders support, and return it:
+    LONGEST_SEQUENCE_LENGTH, or less where a CLIP or Llama encoder has fewer positions.
+
+    diffusers caps T5 and Llama at their tokenizer's model_max_length, which nano's tokenizers were
+    saved with = its padding length; raising it changes nothing for prompts that fit."""
+    longest = LONGEST_SEQUENCE_LENGTH
+    for encoder in (pipe.text_encoder, pipe.text_encoder_2, pipe.text_encoder_4):
+        longest = min(longest, getattr(encoder.config, "max_position_embeddings", longest))
+    for tokenizer in (pipe.tokenizer_3, pipe.tokenizer_4):
+        tokenizer.model_max_length = max(tokenizer.model_max_length, longest)
+    return longest
+
+
+def padded_length(pipe, texts: tuple[str, ...] | list[str], base: int, longest: int) -> int:
+    """`base`, or for texts longer than that (in any of the four tokenizers, special tokens included)
+    their longest token count rounded up to a multiple of 8, at most `longest` (beyond it diffusers cuts)."""
+    needed = max((len(tokenizer(text).input_ids) for text in texts
+                  for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4)), default=0)
+    if needed <= base:
+        return base
+    return min(longest, -(-needed // 8) * 8)
 
 
 def output_size(preset: Preset, width: int | None, height: int | None, vae_factor: int) -> tuple[int, int]:
@@ -114,10 +151,11 @@ def generate(
         reporter.check()  # cancelled while waiting for the device
         started = time.perf_counter()
         try:
-            positive = text.encode(req.prompt)
+            length = text.length_for(req.prompt, negative or "")
+            positive = text.encode(req.prompt, length)
             extra: dict[str, Any] = {}
             if guidance > 1:  # the pipeline's own rule for classifier-free guidance
-                neg = text.encode(negative or "")
+                neg = text.encode(negative or "", length)
                 extra = {"negative_prompt_embeds_t5": neg.t5, "negative_prompt_embeds_llama3": neg.llama,
                          "negative_pooled_prompt_embeds": neg.pooled}
             generator = seeded_generator(seed, text.device)

@@ -60,17 +60,24 @@ def ensure(run_root: Path, spec: NanoSpec = SPEC) -> tuple[dict, dict]:
 
 
 class PromptEncoder:
-    """Batch prompt encoding through HiDreamImagePipeline.encode_prompt (the code inference runs)."""
+    """Batch prompt encoding through HiDreamImagePipeline.encode_prompt (the code inference runs), at
+    the length inference uses (engines.i1.padded_length: the padding length, grown for a longer prompt)."""
 
     def __init__(self, pipe, max_sequence_length: int = SPEC.max_sequence_length):
+        from hidream_studio.engines.i1 import allow_long_prompts
+
         self.pipe = pipe
         self.max_len = max_sequence_length
+        self.longest = allow_long_prompts(pipe)
 
     def __call__(self, prompts: list[str], grad: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(t5 (B, L, D), llama ([layers, B, L, D]), pooled (B, P)); `grad` when training the encoders."""
+        from hidream_studio.engines.i1 import padded_length
+
+        length = padded_length(self.pipe, prompts, self.max_len, self.longest)
         with torch.set_grad_enabled(grad):
             t5, _, llama, _, pooled, _ = self.pipe.encode_prompt(
-                prompt=prompts, do_classifier_free_guidance=False, max_sequence_length=self.max_len,
+                prompt=prompts, do_classifier_free_guidance=False, max_sequence_length=length,
                 device=self.pipe.text_encoder_4.device,
             )
         return t5, llama, pooled

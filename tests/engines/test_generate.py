@@ -88,3 +88,34 @@ def test_describe_defaults_and_sizes(engine):
     ratios = engine.aspect_ratios
     assert ratios[0][0] == ratios[0][1] and len(set(ratios)) == len(ratios)
     assert engine.estimate_seconds("edit", 28, 768, 768) > engine.estimate_seconds("generate", 4, 32, 32) > 0
+
+
+LONG = "a red circle and a blue cat and " * 20  # 160 words (~180 CLIP tokens): past the tiny padding of 128
+
+
+def test_a_prompt_past_the_padding_length_grows_instead_of_being_cut(engine):
+    """diffusers cuts prompts at max_sequence_length; the engine encodes a longer one whole (padded to a
+    multiple of 8, at most HiDream's 218), so its end still counts. Prompts that fit keep the padding."""
+    text = engine.text
+    short = text.encode("a red circle")
+    assert short.t5.shape[1] == short.llama.shape[2] == text.max_sequence_length == 128
+    ends_green, ends_purple = text.encode(LONG + "a green square"), text.encode(LONG + "a purple triangle")
+    length = text.length_for(LONG + "a green square")
+    assert 128 < length < 218 and length % 8 == 0
+    assert ends_green.t5.shape[1] == ends_green.llama.shape[2] == length
+    assert not torch.equal(ends_green.t5, ends_purple.t5)  # cut at 128 tokens they were the same
+    assert not torch.equal(ends_green.llama, ends_purple.llama)
+    assert text.length_for(LONG * 3) == 218  # HiDream's limit: beyond it diffusers cuts (and warns)
+    assert text.length_for("a cat", LONG + "a green square") == length  # texts batched together: the longest
+
+
+def test_long_prompts_generate_and_edit_with_guidance(engine, source_image):
+    """Positive and negative embeddings share one length (they are batched for guidance), and the end
+    of a long prompt changes the picture."""
+    green = engine.generate(GenerateRequest(LONG + "a green square", seed=3, steps=2, negative_prompt="blurry"))
+    purple = engine.generate(GenerateRequest(LONG + "a purple triangle", seed=3, steps=2, negative_prompt="blurry"))
+    assert green.guidance > 1 and not np.array_equal(pixels(green), pixels(purple))
+    from hidream_studio.domain import EditRequest
+
+    edited = engine.edit(EditRequest(LONG + "make the circle green", source_image, seed=1, steps=2))
+    assert edited.image.size[0] > edited.image.size[1]

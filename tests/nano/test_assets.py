@@ -58,6 +58,30 @@ def test_nano_edit_keeps_the_rest(engine):
     assert verdict.ok, verdict.found
 
 
+def test_chinese_edits_longer_than_the_training_padding_are_read_whole(engine):
+    """Chinese E1-Full prompts take one token per character and often pass nano's padding length (40):
+    cut there, the second shape's kind was lost and drawn wrong (the EN/ZH edit gap of sessions 8-10).
+    The engine now encodes them whole (engines.i1.padded_length)."""
+    from hidream_studio.domain import EditRequest
+    from hidream_studio.nano import checker, world
+
+    cases = [  # (source, instruction, target, its Chinese description): the kind at the very end
+        (Scene("yellow", (Shape("triangle", "green", "small", "top"), Shape("circle", "purple", "big", "bottom"))),
+         "把三角形换成黑色", Scene("yellow", (Shape("triangle", "black", "small", "top"), Shape("circle", "purple", "big", "bottom"))),
+         "黄色背景，上面一个黑色小三角形，下面一个紫色大圆形"),
+        (Scene("blue", (Shape("square", "orange", "small", "left"), Shape("circle", "white", "small", "right"))),
+         "把圆形变成三角形", Scene("blue", (Shape("square", "orange", "small", "left"), Shape("triangle", "white", "small", "right"))),
+         "蓝色背景，左边一个橙色小正方形，右边一个白色小三角形"),
+    ]
+    for source, instruction, target, description in cases:
+        prompt = world.edit_prompt(instruction, description)
+        assert engine.text.length_for(prompt) > engine.text.max_sequence_length == 40
+        result = engine.edit(EditRequest(instruction=instruction, source=render(source), target_description=description,
+                                         seed=0))
+        verdict = checker.check(target, result.image)
+        assert verdict.ok, (description, verdict.found)
+
+
 def test_a_typed_instruction_gets_a_target_description(engine):
     """What the studio sends (the instruction alone): the nano describer writes E1-Full's target
     description from the canvas, and the edit comes out whole; what it cannot read is refused."""
