@@ -196,3 +196,24 @@ def test_bf16_and_compiled_training_keep_fp32_checkpoints_that_resume_plainly(tm
         with mixed_precision(torch.device("cpu"), True):
             fast = train_i1.flow_loss(transformer, pools, encode, 0, 5, 2, False, TINY.shift).float()
     assert abs(fast.item() - plain.item()) < 0.05 * plain.item() + 1e-3
+
+
+def test_training_encodes_long_prompts_whole_as_inference_does(tmp_path):
+    """Training batches use inference's length rule: a Chinese edit prompt past the padding (40) is
+    encoded whole, and each row of the batch equals what the engine's TextEncoders make of it."""
+    from hidream_studio.engines.i1 import TextEncoders
+    from hidream_studio.nano import text, world
+
+    root = tmp_path / "run"
+    train_vae.train(root / "vae", steps=1, batch_size=2, spec=TINY, threads=1, full_fraction=0.5)
+    pipe = train_i1.build_pipeline(root, spec=TINY, trained_text=False)
+    long = world.edit_prompt("在右边加一个蓝色小正方形", "白色背景，左边一个红色大圆形，右边一个蓝色小正方形")
+    prompts = [long, "a red circle on a blue background"]
+    t5, llama, pooled = text.PromptEncoder(pipe, TINY.max_sequence_length)(prompts)
+    inference = TextEncoders(pipe, "cpu", max_sequence_length=TINY.max_sequence_length)
+    length = inference.length_for(*prompts)
+    assert TINY.max_sequence_length == 40 < length == t5.shape[1] == llama.shape[2]
+    for row, prompt in enumerate(prompts):
+        one = inference.encode(prompt, length)
+        assert torch.allclose(one.t5[0], t5[row], atol=1e-5) and torch.allclose(one.llama[:, 0], llama[:, row], atol=1e-5)
+        assert torch.allclose(one.pooled[0], pooled[row], atol=1e-5)
