@@ -1,6 +1,7 @@
 """Seconds per nano-I1 training step: plain fp32, --bf16, --compile, and both, in one run.
 
     python bench/bench_nano_train.py --run /tmp/nano-runs [--steps 60] [--modes fp32,bf16,compile,compile+bf16]
+                                     [--device auto|cpu|cuda]
 
 RUN must hold a trained VAE and text encoders (`hidream-studio nano train-vae --out RUN` first); each
 mode trains a throwaway copy (RUN/bench-<mode>, removed afterwards) from scratch for --steps steps
@@ -26,6 +27,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--modes", default="fp32,bf16,compile,compile+bf16")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda[:N]")
     args = parser.parse_args()
     run = Path(args.run)
     if not (run / "vae" / "vae").exists():
@@ -33,13 +35,15 @@ def main() -> None:
 
     from hidream_studio.nano import train_i1
 
-    report = {"machine": platform.processor() or platform.machine(), "threads": args.threads, "steps": args.steps}
+    report = {"machine": platform.processor() or platform.machine(), "threads": args.threads, "steps": args.steps,
+              "device": str(train_i1.training_device(args.device))}
     for mode in args.modes.split(","):
         name = f"bench-{mode.replace('+', '-')}"
         started = time.perf_counter()
         try:
             out = train_i1.train(run, steps=args.steps, resume=False, out_name=name, threads=args.threads,
-                                 ckpt_every=10**9, log_every=10, bf16="bf16" in mode, compile="compile" in mode)
+                                 ckpt_every=10**9, log_every=10, bf16="bf16" in mode, compile="compile" in mode,
+                                 device=args.device)
             rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
             marks = [(r["step"], r["t"]) for r in rows if "step" in r and r["step"] >= 20]
             per_step = [(t2 - t1) / (s2 - s1) for (s1, t1), (s2, t2) in zip(marks, marks[1:], strict=False)]

@@ -93,11 +93,12 @@ def allow_long_prompts(pipe) -> int:
     LONGEST_SEQUENCE_LENGTH, or less where a CLIP or Llama encoder has fewer positions.
 
     diffusers caps T5 and Llama at their tokenizer's model_max_length, which nano's tokenizers were
-    saved with = its padding length; raising it changes nothing for prompts that fit."""
+    saved with = its padding length; raising it changes nothing for prompts that fit (for CLIP, which
+    diffusers pads to min(length, 218) anyway, it only silences transformers' "longer than" warning)."""
     longest = LONGEST_SEQUENCE_LENGTH
     for encoder in (pipe.text_encoder, pipe.text_encoder_2, pipe.text_encoder_4):
         longest = min(longest, getattr(encoder.config, "max_position_embeddings", longest))
-    for tokenizer in (pipe.tokenizer_3, pipe.tokenizer_4):
+    for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4):
         tokenizer.model_max_length = max(tokenizer.model_max_length, longest)
     return longest
 
@@ -109,7 +110,7 @@ def padded_length(pipe, texts: tuple[str, ...] | list[str], base: int, longest: 
                   for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4)), default=0)
     if needed <= base:
         return base
-    return min(longest, -(-needed // 8) * 8)
+    return max(base, min(longest, -(-needed // 8) * 8))
 
 
 def output_size(preset: Preset, width: int | None, height: int | None, vae_factor: int) -> tuple[int, int]:
