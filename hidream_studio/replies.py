@@ -71,14 +71,17 @@ def recipe_summary(recipe: Recipe) -> str:
 
 
 def made_reply(decision: Decision, recipe: Recipe, source: int | None = None, target: str | None = None,
-               unknown: list[str] | None = None) -> str:
+               unknown: list[str] | None = None, tokens_ignored: int = 0) -> str:
     """The stored reply of a turn that made a version (the UI adds "→ vN" from the message's version).
     `target`: the description the editor's describer wrote for the instruction, shown so a person
     sees how the instruction was understood. `unknown`: prompt words the model's vocabulary lacks
-    (nano's closed one), said so a person knows they were ignored."""
+    (nano's closed one), said so a person knows they were ignored. `tokens_ignored`: how much of a
+    very long prompt lay past what the text encoders read (HiDream: 218 tokens)."""
     label = decision_label(decision, source) + (f" (target: {target})" if target else "")
     if unknown:
         label += " (words the model does not know, ignored: " + ", ".join(unknown) + ")"
+    if tokens_ignored:
+        label += f" (the prompt is longer than the model reads: its last {tokens_ignored} tokens were ignored)"
     summary = recipe_summary(recipe)
     return f"{label} · {summary}" if summary else label
 

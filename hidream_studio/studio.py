@@ -317,7 +317,8 @@ class Studio:
         recipe = Recipe.from_result(kind, decision.text, result)
         extra = result.extra or {}
         target = extra.get("target_description") if extra.get("described_by") else None
-        reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"))
+        reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"),
+                                   extra.get("tokens_ignored", 0))
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,

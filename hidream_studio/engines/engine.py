@@ -166,7 +166,8 @@ class Engine:
             negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, image_guidance=image_guidance,
             width=image.width, height=image.height, elapsed_s=elapsed,
             extra={**info, "refine_strength": refine, "editor_form": models.editor_form,
-                   "target_description": description, "described_by": described_by},
+                   "target_description": description, "described_by": described_by,
+                   "tokens_ignored": self.text.tokens_past_limit(prompt)},
         )
 
     @staticmethod

@@ -62,6 +62,11 @@ class TextEncoders:
         t5, llama, pooled = self.cache.get_or_compute(key, lambda: self._encode(text, length))
         return Embeds(t5, llama, pooled)
 
+    def tokens_past_limit(self, text: str) -> int:
+        """How many tokens of `text` (in its longest tokenization) lie past the longest length the
+        encoders take: they are cut and never reach the model, so a reply can say so. Usually 0."""
+        return max(0, token_count(self.pipe, text) - self.longest)
+
     def unknown_words(self, text: str) -> list[str]:
         """The words of `text` the Llama tokenizer (the encoder HiDream leans on most) maps to its unknown
         token: a closed word vocabulary such as nano's drops them, so a reply can say so. Byte-level
@@ -106,11 +111,16 @@ def allow_long_prompts(pipe) -> int:
 def padded_length(pipe, texts: tuple[str, ...] | list[str], base: int, longest: int) -> int:
     """`base`, or for texts longer than that (in any of the four tokenizers, special tokens included)
     their longest token count rounded up to a multiple of 8, at most `longest` (beyond it diffusers cuts)."""
-    needed = max((len(tokenizer(text).input_ids) for text in texts
-                  for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4)), default=0)
+    needed = max((token_count(pipe, text) for text in texts), default=0)
     if needed <= base:
         return base
     return max(base, min(longest, -(-needed // 8) * 8))
+
+
+def token_count(pipe, text: str) -> int:
+    """The most tokens any of the four tokenizers makes of `text`, special tokens included."""
+    return max(len(tokenizer(text).input_ids)
+               for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4))
 
 
 def output_size(preset: Preset, width: int | None, height: int | None, vae_factor: int) -> tuple[int, int]:
@@ -181,7 +191,7 @@ def generate(
         negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
         image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
         extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
-               "unknown_words": text.unknown_words(req.prompt)},
+               "unknown_words": text.unknown_words(req.prompt), "tokens_ignored": text.tokens_past_limit(req.prompt)},
     )
 
 

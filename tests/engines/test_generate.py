@@ -115,7 +115,13 @@ def test_long_prompts_generate_and_edit_with_guidance(engine, source_image):
     green = engine.generate(GenerateRequest(LONG + "a green square", seed=3, steps=2, negative_prompt="blurry"))
     purple = engine.generate(GenerateRequest(LONG + "a purple triangle", seed=3, steps=2, negative_prompt="blurry"))
     assert green.guidance > 1 and not np.array_equal(pixels(green), pixels(purple))
+    assert green.extra["tokens_ignored"] == 0
+    too_long = engine.generate(GenerateRequest(LONG * 3, seed=3, steps=1))  # ~540 CLIP tokens: 218 are read
+    assert too_long.extra["tokens_ignored"] == engine.text.tokens_past_limit(LONG * 3) > 300
     from hidream_studio.domain import EditRequest
 
-    edited = engine.edit(EditRequest(LONG + "make the circle green", source_image, seed=1, steps=2))
+    # Shorter than LONG: E1-Full's prompt holds it twice (the instruction stands in for the description).
+    instruction = "a red circle and a blue cat and " * 7 + "make the circle green"
+    edited = engine.edit(EditRequest(instruction, source_image, seed=1, steps=2))
+    assert engine.text.length_for(edited.prompt_sent) > 128 and edited.extra["tokens_ignored"] == 0
     assert edited.image.size[0] > edited.image.size[1]

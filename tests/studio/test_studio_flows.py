@@ -29,6 +29,13 @@ def test_reply_names_the_words_the_model_does_not_know(studio, session):
     assert made.head.number == 1  # drawn all the same: the rest of the prompt still says something
 
 
+def test_reply_says_when_a_prompt_is_longer_than_the_model_reads(studio, session):
+    made = say(studio, session, "a red circle and a blue cat and " * 60)  # ~540 tokens: HiDream reads 218
+    assert made.head.number == 1
+    assert "(the prompt is longer than the model reads: its last " in made.reply and "tokens were ignored)" in made.reply
+    assert "longer than the model reads" not in say(studio, session, "a red circle").reply
+
+
 def test_generate_edit_undo_redo(studio, session):
     made = say(studio, session, "a red circle on a blue background")
     assert made.decision.route is Route.GENERATE
