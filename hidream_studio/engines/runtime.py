@@ -82,7 +82,7 @@ class StepReporter:
 # Prompt-embedding cache
 # ------------------------------------------------------------------------------------------
 class PromptCache:
-    """LRU of text embeddings keyed by (text, max_sequence_length, encoder set).
+    """LRU of text embeddings keyed by (text, encoded length); one cache per encoder set (TextEncoders).
 
     Value: (t5 [1, seq, d], llama [layers, 1, seq, d], pooled [1, d]) on the encoders' output device.
     A prompt or negative prompt seen before skips the four text encoders entirely.
