@@ -41,6 +41,15 @@ def main() -> None:
     rng = random.Random(0)
     long_rng = random.Random(1)  # its own stream: the generate / edit cases stay those of earlier runs
     times: dict[str, list[float]] = {"generate": [], "edit": [], "edit_long": []}
+
+    def timed_edit(kind: str, e, seed: int) -> None:
+        source = world.render(e.source)
+        t = time.perf_counter()
+        engine.edit(EditRequest(instruction=e.instruction, source=source, target_description=e.description,
+                                seed=seed, steps=args.steps))
+        if seed:  # turn 0 is the warm-up
+            times[kind].append(time.perf_counter() - t)
+
     for i in range(args.runs + 1):  # the first turn of each kind is a warm-up
         scene = world.sample_scene(rng, split=None)
         prompt = world.describe(scene, rng.choice(world.LANGS), rng)  # new text: the prompt cache misses
@@ -48,19 +57,8 @@ def main() -> None:
         engine.generate(GenerateRequest(prompt=prompt, seed=i, steps=args.steps))
         if i:
             times["generate"].append(time.perf_counter() - t)
-        e = world.sample_edit(rng, split=None)
-        source = world.render(e.source)
-        t = time.perf_counter()
-        engine.edit(EditRequest(instruction=e.instruction, source=source, target_description=e.description,
-                                seed=i, steps=args.steps))
-        if i:
-            times["edit"].append(time.perf_counter() - t)
-        e = long_chinese_edit(engine, long_rng)
-        t = time.perf_counter()
-        engine.edit(EditRequest(instruction=e.instruction, source=world.render(e.source),
-                                target_description=e.description, seed=i, steps=args.steps))
-        if i:
-            times["edit_long"].append(time.perf_counter() - t)
+        timed_edit("edit", world.sample_edit(rng, split=None), i)
+        timed_edit("edit_long", long_chinese_edit(engine, long_rng), i)
     print(json.dumps({
         "model": engine.describe(),
         "defaults": {"generate": engine.defaults("generate"), "edit": engine.defaults("edit")},

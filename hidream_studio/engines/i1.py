@@ -103,7 +103,7 @@ def allow_long_prompts(pipe) -> int:
     longest = LONGEST_SEQUENCE_LENGTH
     for encoder in (pipe.text_encoder, pipe.text_encoder_2, pipe.text_encoder_4):
         longest = min(longest, getattr(encoder.config, "max_position_embeddings", longest))
-    for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4):
+    for tokenizer in _tokenizers(pipe):
         tokenizer.model_max_length = max(tokenizer.model_max_length, longest)
     return longest
 
@@ -119,8 +119,12 @@ def padded_length(pipe, texts: tuple[str, ...] | list[str], base: int, longest: 
 
 def token_count(pipe, text: str) -> int:
     """The most tokens any of the four tokenizers makes of `text`, special tokens included."""
-    return max(len(tokenizer(text).input_ids)
-               for tokenizer in (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4))
+    return max(len(tokenizer(text).input_ids) for tokenizer in _tokenizers(pipe))
+
+
+def _tokenizers(pipe) -> tuple[Any, ...]:
+    """CLIP-L, CLIP-G, T5 and Llama tokenizers of a HiDream pipeline."""
+    return (pipe.tokenizer, pipe.tokenizer_2, pipe.tokenizer_3, pipe.tokenizer_4)
 
 
 def output_size(preset: Preset, width: int | None, height: int | None, vae_factor: int) -> tuple[int, int]:
