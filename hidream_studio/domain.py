@@ -75,6 +75,8 @@ class Decision:
     target: the version number for CHECKOUT, else None.
     reason: a short human-readable why ("mentions 'make ... green' and a canvas exists").
     count:  how many steps for UNDO/REDO ("undo twice" -> 2); 1 otherwise.
+    confidence: how sure the deciding layer is, 0..1 (1.0 for a rule that matched exactly).
+    by:     which layer decided: "rules", "classifier" or "planner".
     """
 
     route: Route
@@ -82,15 +84,17 @@ class Decision:
     target: int | None = None
     reason: str = ""
     count: int = 1
+    confidence: float = 1.0
+    by: str = "rules"
 
     def to_dict(self) -> dict[str, Any]:
         return {"route": self.route.value, "text": self.text, "target": self.target, "reason": self.reason,
-                "count": self.count}
+                "count": self.count, "confidence": round(self.confidence, 3), "by": self.by}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Decision:
         return cls(Route(data["route"]), data.get("text", ""), data.get("target"), data.get("reason", ""),
-                   int(data.get("count", 1)))
+                   int(data.get("count", 1)), float(data.get("confidence", 1.0)), data.get("by", "rules"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ def test_one_message_prints_the_decision(tmp_path):
         "target": None,
         "reason": "instruction verb 'make' with a canvas",
         "count": 1,
+        "confidence": 1.0,
+        "by": "rules",
     }
     # Nothing was created: no database, no home folder.
     assert not (tmp_path / "home").exists()
@@ -54,6 +56,8 @@ def test_words_are_joined_and_flags_matter(capsys):
         "target": None,
         "reason": "attached image becomes a new root",
         "count": 1,
+        "confidence": 1.0,
+        "by": "rules",
     }
 
 

@@ -303,7 +303,8 @@ def test_undo_redo_repeat_counts(message, want_route, count):
 
 def test_decision_round_trips_through_a_dict():
     d = route("回到版本3", has_canvas=True)
-    assert d.to_dict() == {"route": "checkout", "text": "", "target": 3, "reason": d.reason, "count": 1}
+    assert d.to_dict() == {"route": "checkout", "text": "", "target": 3, "reason": d.reason, "count": 1,
+                           "confidence": 1.0, "by": "rules"}
     assert Decision.from_dict(d.to_dict()) == d
 
 
