@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,6 +32,38 @@ ZEROGPU_MAX_S = 300
 # The Space's memory mode: one of the two 34 GB transformers on the slice at a time (docs/spaces.md,
 # engines/memory_plan.py: every call's working set fits the ZeroGPU slice in bf16).
 SPACE_MEMORY_MODE = "transformer-swap"
+LLAMA_ID = "meta-llama/Llama-3.1-8B-Instruct"  # gated: the Space's HF_TOKEN secret must have access
+
+
+def space_defaults(environ: Mapping[str, str], cuda: bool) -> tuple[dict[str, str], str | None]:
+    """Studio settings (HIDREAM_STUDIO_* variables) for a Space, and one line for its page.
+
+    Off a Space (no SPACE_ID): nothing. Without a GPU: the offline nano model. With one: I1-Fast and
+    E1.1 in the Space's memory mode with Llama-3.1-8B-Instruct, which is gated; without an HF_TOKEN
+    secret (or a HIDREAM_STUDIO_LLAMA of the owner's choosing) the Space serves nano and says how to
+    turn the real models on, instead of failing on the first turn. Variables already set win.
+    """
+    if not environ.get("SPACE_ID"):
+        return {}, None
+    chosen = {k: v for k, v in environ.items() if k.startswith("HIDREAM_STUDIO_") and v}
+    nano = {"HIDREAM_STUDIO_MODEL": "nano", "HIDREAM_STUDIO_EDITOR": "nano"}
+    if not cuda:
+        notice = "No GPU here: this Space serves HiDream-Nano, the small offline model (a CPU turn takes a second or two)."
+        return _unset(nano, chosen), notice
+    if not environ.get("HF_TOKEN") and "HIDREAM_STUDIO_LLAMA" not in chosen and "HIDREAM_STUDIO_MODEL" not in chosen:
+        notice = (f"HiDream-I1 needs {LLAMA_ID}, which is gated, and this Space has no HF_TOKEN secret: it serves "
+                  "HiDream-Nano meanwhile. Add an HF_TOKEN secret (a token with access to Llama-3.1) in the "
+                  "Space's settings and restart it to run HiDream-I1-Fast and E1.1.")
+        return _unset(nano, chosen), notice
+    real = {"HIDREAM_STUDIO_MODEL": "i1-fast", "HIDREAM_STUDIO_EDITOR": "e1-1", "HIDREAM_STUDIO_LLAMA": LLAMA_ID,
+            "HIDREAM_STUDIO_MEMORY_MODE": SPACE_MEMORY_MODE}
+    return _unset(real, chosen), None
+
+
+def _unset(defaults: dict[str, str], chosen: Mapping[str, str]) -> dict[str, str]:
+    """The defaults the owner has not set; a chosen model keeps its own paired editor."""
+    paired = "HIDREAM_STUDIO_MODEL" in chosen
+    return {k: v for k, v in defaults.items() if k not in chosen and not (paired and k == "HIDREAM_STUDIO_EDITOR")}
 
 
 def spaces_available() -> bool:

@@ -17,9 +17,12 @@ from hidream_studio.domain import UserError
 from hidream_studio.engines.duration import H2D_BYTES_PER_S, HEADROOM, clamp, turn_seconds
 from hidream_studio.engines.presets import PRESETS
 from hidream_studio.spaces_support import (
+    LLAMA_ID,
+    SPACE_MEMORY_MODE,
     ZEROGPU_MAX_S,
     ZEROGPU_MIN_S,
     gpu_call,
+    space_defaults,
     spaces_available,
 )
 
@@ -224,3 +227,36 @@ def test_without_the_spaces_package_nothing_is_imported(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True", "False"]
+
+
+# --- what a Space runs (app.py applies space_defaults before reading the settings) ----------------
+def test_off_a_space_nothing_is_chosen():
+    assert space_defaults({"HF_TOKEN": "x"}, cuda=True) == ({}, None)
+
+
+def test_a_space_without_a_gpu_serves_nano_and_says_so():
+    env, notice = space_defaults({"SPACE_ID": "me/studio"}, cuda=False)
+    assert env == {"HIDREAM_STUDIO_MODEL": "nano", "HIDREAM_STUDIO_EDITOR": "nano"}
+    assert "No GPU" in notice and "Nano" in notice
+
+
+def test_a_gpu_space_without_hf_token_explains_the_gated_llama_instead_of_failing():
+    env, notice = space_defaults({"SPACE_ID": "me/studio"}, cuda=True)
+    assert env["HIDREAM_STUDIO_MODEL"] == "nano"
+    assert "HF_TOKEN" in notice and LLAMA_ID in notice and "gated" in notice
+
+
+def test_a_gpu_space_with_hf_token_runs_the_real_pair_in_the_space_memory_mode():
+    env, notice = space_defaults({"SPACE_ID": "me/studio", "HF_TOKEN": "hf_x"}, cuda=True)
+    assert notice is None
+    assert env == {"HIDREAM_STUDIO_MODEL": "i1-fast", "HIDREAM_STUDIO_EDITOR": "e1-1",
+                   "HIDREAM_STUDIO_LLAMA": LLAMA_ID, "HIDREAM_STUDIO_MEMORY_MODE": SPACE_MEMORY_MODE}
+
+
+def test_the_owners_own_variables_win():
+    env, notice = space_defaults({"SPACE_ID": "me/studio", "HIDREAM_STUDIO_LLAMA": "/data/llama",
+                                  "HIDREAM_STUDIO_MEMORY_MODE": "model-offload"}, cuda=True)
+    assert notice is None and "HIDREAM_STUDIO_MEMORY_MODE" not in env and "HIDREAM_STUDIO_LLAMA" not in env
+    assert env["HIDREAM_STUDIO_MODEL"] == "i1-fast"
+    env, _ = space_defaults({"SPACE_ID": "me/studio", "HIDREAM_STUDIO_MODEL": "tiny"}, cuda=False)
+    assert env == {}  # a chosen model keeps its own paired editor
