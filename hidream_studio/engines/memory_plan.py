@@ -103,18 +103,17 @@ class WorkingSet:
         return self.weight_bytes + self.activation_bytes + RESERVE
 
 
-def _build_on_meta(entry: dict):
-    """The module of one real_configs.json entry, built on the meta device (no memory)."""
+def build_component(name: str, device: str = "meta"):
+    """The real-size module `name` (random weights), built on `device`; "meta" takes no memory."""
     import torch
 
-    if "config_class" in entry:
-        transformers = importlib.import_module("transformers")
-        config = getattr(transformers, entry["config_class"])(**entry["config"])
-        with torch.device("meta"):
-            return getattr(transformers, entry["class"])(config)
-    diffusers = importlib.import_module("diffusers")
-    with torch.device("meta"):
-        return getattr(diffusers, entry["class"])(**entry["config"])
+    entries = json.loads(CONFIGS.read_text(encoding="utf-8"))
+    entry = entries[entries[name].get("same_as", name)]
+    with torch.device(device):
+        if "config_class" in entry:
+            transformers = importlib.import_module("transformers")
+            return getattr(transformers, entry["class"])(getattr(transformers, entry["config_class"])(**entry["config"]))
+        return getattr(importlib.import_module("diffusers"), entry["class"])(**entry["config"])
 
 
 def measure(name: str, module) -> ComponentSize:
@@ -138,11 +137,8 @@ def component_sizes() -> dict[str, ComponentSize]:
     entries = json.loads(CONFIGS.read_text(encoding="utf-8"))
     sizes: dict[str, ComponentSize] = {}
     for name in COMPONENTS:
-        entry = entries[name]
-        if "same_as" in entry:
-            sizes[name] = ComponentSize(name, *_fields(sizes[entry["same_as"]]))
-        else:
-            sizes[name] = measure(name, _build_on_meta(entry))
+        same_as = entries[name].get("same_as")
+        sizes[name] = ComponentSize(name, *_fields(sizes[same_as])) if same_as else measure(name, build_component(name))
     return sizes
 
 
