@@ -47,9 +47,11 @@ def space_defaults(environ: Mapping[str, str], cuda: bool) -> tuple[dict[str, st
         return {}, None
     chosen = {k: v for k, v in environ.items() if k.startswith("HIDREAM_STUDIO_") and v}
     nano = {"HIDREAM_STUDIO_MODEL": "nano", "HIDREAM_STUDIO_EDITOR": "nano"}
+    if "HIDREAM_STUDIO_MODEL" in chosen and not cuda:
+        return {}, None
     if not cuda:
         notice = "No GPU here: this Space serves HiDream-Nano, the small offline model (a CPU turn takes a second or two)."
-        return _unset(nano, chosen), notice
+        return nano, notice
     if not environ.get("HF_TOKEN") and "HIDREAM_STUDIO_LLAMA" not in chosen and "HIDREAM_STUDIO_MODEL" not in chosen:
         notice = (f"HiDream-I1 needs {LLAMA_ID}, which is gated, and this Space has no HF_TOKEN secret: it serves "
                   "HiDream-Nano meanwhile. Add an HF_TOKEN secret (a token with access to Llama-3.1) in the "

@@ -258,5 +258,5 @@ def test_the_owners_own_variables_win():
                                   "HIDREAM_STUDIO_MEMORY_MODE": "model-offload"}, cuda=True)
     assert notice is None and "HIDREAM_STUDIO_MEMORY_MODE" not in env and "HIDREAM_STUDIO_LLAMA" not in env
     assert env["HIDREAM_STUDIO_MODEL"] == "i1-fast"
-    env, _ = space_defaults({"SPACE_ID": "me/studio", "HIDREAM_STUDIO_MODEL": "tiny"}, cuda=False)
-    assert env == {}  # a chosen model keeps its own paired editor
+    env, notice = space_defaults({"SPACE_ID": "me/studio", "HIDREAM_STUDIO_MODEL": "tiny"}, cuda=False)
+    assert (env, notice) == ({}, None)  # a chosen model keeps its own paired editor, and no nano notice

@@ -24,10 +24,12 @@ stage "bundle"
 
 SDK=$(sed -n 's/^sdk_version: *//p' "$WORK/space/README.md" | tr -d "'\"")
 "$PYTHON" -m venv "$WORK/venv"
-PIP="$WORK/venv/bin/python -m pip install -q --no-cache-dir"
-$PIP "gradio[oauth]==$SDK" spaces
+pip_install() {  # quiet, without the warnings this machine's partial local indexes print for every package
+  "$WORK/venv/bin/python" -m pip install -q --no-cache-dir "$@" 2> >(grep -v "is ignored: it is neither" >&2)
+}
+pip_install "gradio[oauth]==$SDK" spaces
 mkdir -p "$WORK/req" && cp "$WORK/space/requirements.txt" "$WORK/req/"
-(cd "$WORK/req" && $PIP -r requirements.txt)
+(cd "$WORK/req" && pip_install -r requirements.txt)
 stage "install (gradio $SDK, spaces, requirements.txt)"
 
 TORCH=$("$WORK/venv/bin/python" -c "import torch; print(torch.__version__, torch.version.cuda)")

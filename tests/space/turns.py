@@ -26,6 +26,7 @@ def main(url: str) -> int:
     values = " ".join(str(c.get("props", {}).get("value", "")) for c in client.config["components"])
     assert "Your sessions" in labels, "public mode is off: the sessions list is not per browser"
     assert "Generator **nano**" in values, "the page does not say it serves the nano model"
+    assert "No GPU here" in values, "the page does not say why it serves nano"
 
     timings = {}
     started = time.perf_counter()
