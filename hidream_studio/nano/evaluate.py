@@ -62,6 +62,8 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
     from hidream_studio.domain import EditRequest, GenerateRequest, UserError
     from hidream_studio.engines import load_engine
 
+    from . import instructions  # noqa: F401  registers the "nano-world" describer the edits use
+
     if engine is None:
         settings = settings.with_(model=settings.model or "nano")
         engine = load_engine(settings)

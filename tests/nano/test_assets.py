@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hidream_studio.domain import InvalidParams
+from hidream_studio.nano import instructions  # noqa: F401  registers the nano describer
 from hidream_studio.nano.common import ASSETS
 from hidream_studio.nano.world import Scene, Shape, render
 
