@@ -315,10 +315,8 @@ class Studio:
         """Write the made image as a child of `canvas` (the head the turn started from, even if
         another tab moved the head meanwhile), with the turn's messages, in one transaction."""
         recipe = Recipe.from_result(kind, decision.text, result)
-        extra = result.extra or {}
-        target = extra.get("target_description") if extra.get("described_by") else None
-        reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"),
-                                   extra.get("tokens_ignored", 0))
+        target = result.target_description if result.described_by else None  # shown when the studio wrote it
+        reply = replies.made_reply(decision, recipe, source, target, result.unknown_words, result.tokens_ignored)
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,

@@ -165,10 +165,9 @@ class Engine:
         return EngineResult(
             image=image, model_id=self.editor_spec.id, model_revision=None, prompt_sent=prompt,
             negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, image_guidance=image_guidance,
-            width=image.width, height=image.height, elapsed_s=elapsed,
-            extra={**info, "refine_strength": refine, "editor_form": models.editor_form,
-                   "target_description": description, "described_by": described_by,
-                   "tokens_ignored": self.text.tokens_past_limit(prompt)},
+            width=image.width, height=image.height, elapsed_s=elapsed, target_description=description,
+            described_by=described_by, tokens_ignored=self.text.tokens_past_limit(prompt),
+            extra={**info, "refine_strength": refine, "editor_form": models.editor_form},
         )
 
     @staticmethod

@@ -117,7 +117,7 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                 times["edit" if task.startswith("edit") else "generate"].append(time.perf_counter() - t0)
                 verdict = checker.check(expected, result.image)
                 ok, found = verdict.ok, verdict.found
-                described_by = result.extra.get("described_by") if task.startswith("edit") else None
+                described_by = result.described_by if task.startswith("edit") else None
             rows.append({"lang": case["lang"], "ok": ok, "op": case.get("op"), "text": text, "want": expected.key(),
                          "found": found, "described_by": described_by, "source_ok": source_ok})
         report[task] = _score(rows)
