@@ -7,7 +7,8 @@
 - the engines never import nano (a describer registers itself; no module is named by string);
 - no import cycle inside a package (store, engines, router, ui, nano, commands);
 - router, store, studio, ui, cli and the commands import no torch, diffusers or transformers when
-  imported (a fresh interpreter imports them all and lists what came in).
+  imported (a fresh interpreter imports them all and lists what came in), and neither does
+  resolving model names (`load_engine(settings)` before `load()`).
 """
 
 from __future__ import annotations
@@ -193,3 +194,23 @@ def test_the_upper_layers_import_no_model_code():
     assert proc.returncode == 0, proc.stderr
     assert len(modules) > 20  # the walk found the modules (ui, store, router, commands, ...)
     assert proc.stdout.strip() == "DONE"
+
+
+def test_resolving_model_names_imports_no_model_code(tmp_path):
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from hidream_studio.config import Settings
+        from hidream_studio.engines import load_engine
+        for model, editor in (("tiny", None), ("tiny", "tiny-full"), ("nano", None), ("i1-fast", None)):
+            engine = load_engine(Settings(home=Path({str(tmp_path)!r}), model=model, editor=editor, device="cpu"))
+            assert engine.generator_spec is not None, model
+            engine.defaults("generate"), engine.defaults("edit"), engine.aspect_ratios
+        print("HEAVY", sorted({{m.split(".")[0] for m in sys.modules}} & {set(HEAVY)!r}))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PACKAGE.parent), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "HEAVY []"
