@@ -106,6 +106,14 @@ class Studio:
     def sessions(self, owner: str | None = None) -> list[SessionInfo]:
         return self.store.list_sessions(owner=owner)
 
+    def session(self, name_or_id: str, owner: str | None = None) -> SessionInfo:
+        """A session by id, else by title (NotFound otherwise)."""
+        return self.store.get_session(name_or_id, owner=owner)
+
+    def versions(self, session_id: str, owner: str | None = None) -> list[Version]:
+        """The session's version tree, ordered by number."""
+        return self.store.versions(session_id, owner=owner)
+
     def rename_session(self, session_id: str, title: str, owner: str | None = None) -> SessionInfo:
         title = (title or "").strip()
         if not title:
