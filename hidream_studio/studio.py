@@ -281,7 +281,7 @@ class Studio:
         image = open_image(turn.attachment)  # InvalidImage before anything is written
         recipe = Recipe(kind=VersionKind.UPLOAD, width=image.width, height=image.height)
         upload = Decision(Route.UPLOAD, "", None, decision.reason)
-        reply = replies.made_reply(upload, recipe)
+        reply = replies.made_reply(upload, recipe, zh=replies.is_chinese(turn.text))
         # An instruction sent with the upload edits it in the same turn. The edit runs first, so a
         # refused instruction, a missing editor or a Stop leaves nothing behind, not half a turn.
         result = self._engine_edit(decision.text, image, turn.settings, on_step, cancel) if decision.text else None
@@ -324,7 +324,8 @@ class Studio:
         another tab moved the head meanwhile), with the turn's messages, in one transaction."""
         recipe = Recipe.from_result(kind, decision.text, result)
         target = result.target_description if result.described_by else None  # shown when the studio wrote it
-        reply = replies.made_reply(decision, recipe, source, target, result.unknown_words, result.tokens_ignored)
+        zh = replies.is_chinese(turn.text or decision.text)  # an upload's edit is stored with a quiet turn
+        reply = replies.made_reply(decision, recipe, source, target, result.unknown_words, result.tokens_ignored, zh)
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,
