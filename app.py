@@ -23,7 +23,9 @@ from hidream_studio.ui import build_demo, launch_kwargs  # noqa: E402
 defaults, notice = space_defaults(os.environ, cuda=bool(os.environ.get("SPACE_ID")) and cuda_available())
 os.environ.update(defaults)
 settings = Settings.from_env()
-demo = build_demo(build_studio(settings), settings)
+# On a Space the weights load now: ZeroGPU runs each call in a short-lived worker, so weights loaded
+# inside a call would be loaded again on every turn.
+demo = build_demo(build_studio(settings, load_models=bool(os.environ.get("SPACE_ID"))), settings)
 if notice:
     with demo:  # appended under the page
         gr.Markdown(f"ℹ️ {notice}", elem_id="space-notice")
