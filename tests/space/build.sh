@@ -17,6 +17,10 @@ PORT=${SPACE_BUILD_PORT:-7871}
 PYTHON=${PYTHON:-python}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1
 stage() { echo "[space-build] $1: $(( $(date +%s) - T0 )) s"; T0=$(date +%s); }
+http_200() {  # python rather than curl: nothing beyond the repository's own tools
+  "$PYTHON" -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen(sys.argv[1], timeout=5).status != 200)' "$1" \
+    2>/dev/null
+}
 T0=$(date +%s); START=$T0
 
 "$PYTHON" -m hidream_studio.cli space-bundle "$WORK/space" >/dev/null
@@ -45,11 +49,11 @@ mkdir -p "$WORK/home"
 APP=$!
 trap 'kill $APP 2>/dev/null || true' EXIT
 for _ in $(seq 600); do
-  if curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; then break; fi
+  if http_200 "http://127.0.0.1:$PORT/"; then break; fi
   if ! kill -0 $APP 2>/dev/null; then cat "$WORK/app.log" >&2; echo "[space-build] app.py exited" >&2; exit 1; fi
   sleep 0.5
 done
-curl -fs -o /dev/null "http://127.0.0.1:$PORT/" || { tail -50 "$WORK/app.log" >&2; exit 1; }
+http_200 "http://127.0.0.1:$PORT/" || { tail -50 "$WORK/app.log" >&2; exit 1; }
 stage "start to HTTP 200"
 
 env -u PYTHONPATH "$WORK/venv/bin/python" "$REPO/tests/space/turns.py" "http://127.0.0.1:$PORT"
