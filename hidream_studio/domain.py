@@ -100,6 +100,9 @@ class Decision:
 # --------------------------------------------------------------------------------------------
 # Engine requests and results
 # --------------------------------------------------------------------------------------------
+MAX_OPTIONS = 8  # candidates one turn may ask for ("give me 4 options"): one batch on the device
+
+
 @dataclass(frozen=True)
 class GenerateRequest:
     """A text-to-image job. None means "the preset's default" for every optional field."""

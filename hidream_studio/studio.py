@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import replies
 from .domain import (
+    MAX_OPTIONS,
     Decision,
     EditRequest,
     EngineResult,
@@ -35,6 +36,7 @@ from .domain import (
 )
 from .imageio import open_image
 from .router import flipped, route
+from .router.options import split_options
 
 OnStep = Callable[[StepProgress], None]
 NEW_VERSION = 0  # Message.version placeholder the store replaces with the version it creates
@@ -51,6 +53,7 @@ class GenSettings:
     image_guidance: float | None = None
     width: int | None = None
     height: int | None = None
+    options: int = 1  # candidates per new image (a message's "give me 4 options" overrides it)
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ class Studio:
             raise UserError("Type a message or attach an image.")
         session = self.store.get_session(turn.session_id, owner=turn.owner)
         head = self.store.head(session.id, owner=turn.owner)
-        decision = turn.force or route(text, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        decision = turn.force or self._decide(text, head, turn)
         handler = {
             Route.CHAT: self._chat,
             Route.UNDO: self._move_head,
@@ -174,6 +177,19 @@ class Studio:
             return handler(turn, session, head, decision, on_step, cancel)
         finally:
             self._job_done(session.id, cancel)
+
+    @staticmethod
+    def _decide(text: str, head: Version | None, turn: Turn) -> Decision:
+        """The router's decision, with the number of candidates asked for ("a cat, 4 options": a new
+        image x4; "再来三张" alone: three more of the current picture) or set in the settings."""
+        count, rest = split_options(text) if turn.attachment is None else (1, text)
+        if count > 1 and not rest:
+            return Decision(Route.VARIATION, "", None, f"asks for {count} more options", count=count)
+        decision = route(rest, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        count = count if count > 1 else turn.settings.options
+        if count > 1 and decision.route in (Route.GENERATE, Route.VARIATION):
+            return replace(decision, count=min(count, MAX_OPTIONS))
+        return decision
 
     def undo(self, session_id: str, owner: str | None = None) -> TurnResult:
         return self.handle(Turn(session_id, "undo", owner=owner, force=Decision(Route.UNDO, "", None, "button")))
@@ -234,6 +250,9 @@ class Studio:
         request = GenerateRequest(
             prompt=decision.text, seed=s.seed, steps=s.steps, guidance=s.guidance, width=s.width, height=s.height
         )
+        if decision.count > 1:
+            results = self.engine.generate_options(request, decision.count, on_step=on_step, cancel=cancel)
+            return self._store_options(turn, session, head, decision, results, VersionKind.GENERATE)
         result = self.engine.generate(request, on_step=on_step, cancel=cancel)
         return self._store_result(turn, session, head, decision, result, VersionKind.GENERATE)
 
@@ -252,10 +271,12 @@ class Studio:
             self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
             return TurnResult(decision, reply, head)
         recipe = base.recipe
+        varied = Decision(Route.VARIATION, recipe.prompt, None, decision.reason, count=decision.count)
         if recipe.kind is VersionKind.EDIT:
+            # Options of an edit run one edit after another (the edit pipeline takes one source at a time).
             source = self.store.get_version(session.id, base.parent, owner=turn.owner)
             settings = GenSettings(steps=recipe.steps, edit_guidance=recipe.guidance, image_guidance=recipe.image_guidance)
-            result = self._run_edit(recipe.prompt, source, settings, on_step, cancel)
+            results = [self._run_edit(recipe.prompt, source, settings, on_step, cancel) for _ in range(decision.count)]
         else:
             request = GenerateRequest(
                 prompt=recipe.prompt,
@@ -265,9 +286,13 @@ class Studio:
                 width=recipe.width,
                 height=recipe.height,
             )
-            result = self.engine.generate(request, on_step=on_step, cancel=cancel)
-        varied = Decision(Route.VARIATION, recipe.prompt, None, decision.reason)
-        return self._store_result(turn, session, head, varied, result, VersionKind.VARIATION)
+            if decision.count > 1:
+                results = self.engine.generate_options(request, decision.count, on_step=on_step, cancel=cancel)
+            else:
+                results = [self.engine.generate(request, on_step=on_step, cancel=cancel)]
+        if len(results) > 1:
+            return self._store_options(turn, session, head, varied, results, VersionKind.VARIATION)
+        return self._store_result(turn, session, head, varied, results[0], VersionKind.VARIATION)
 
     def _upload(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
         image = open_image(turn.attachment)  # InvalidImage before anything is written
@@ -328,6 +353,18 @@ class Studio:
             parent=canvas.number if canvas else None,
         )
         return TurnResult(decision, f"{reply} → v{version.number}", version, [version], model=result.model_id)
+
+    def _store_options(self, turn, session, canvas, decision, results, kind) -> TurnResult:
+        """Write the candidates of one turn as siblings under `canvas`, head on the first, in one
+        transaction; the reply names them all (the user picks one by clicking it)."""
+        options = [(r.image, Recipe.from_result(kind, decision.text, r)) for r in results]
+        reply = replies.options_reply(decision, options[0][1], len(options), replies.is_chinese(turn.text))
+        made = self.store.record_options(
+            session.id, options, owner=turn.owner, messages=self._messages(turn, reply, decision, NEW_VERSION),
+            parent=canvas.number if canvas else None,
+        )
+        numbers = ", ".join(f"v{v.number}" for v in made)
+        return TurnResult(decision, f"{reply} → {numbers}", made[0], made, model=results[0].model_id)
 
     @staticmethod
     def _messages(turn: Turn, reply: str, decision: Decision, version: int | None) -> list[Message]:

@@ -3,6 +3,7 @@
     engine = load_engine(settings)      # resolves names, loads no weights
     engine.load()                       # loads / builds the weights now (serve calls it at start-up)
     engine.generate(GenerateRequest, on_step=None, cancel=None) -> EngineResult
+    engine.generate_options(GenerateRequest, count, ...) -> [EngineResult]  (one batched run)
     engine.edit(EditRequest, on_step=None, cancel=None) -> EngineResult   (source's aspect ratio)
     engine.describe() / defaults(kind) / aspect_ratios / estimate_seconds(kind, steps, width, height)
 
@@ -19,7 +20,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..domain import EditRequest, EngineResult, GenerateRequest, InvalidImage, ModelUnavailable, StepProgress
+from ..domain import (
+    MAX_OPTIONS,
+    EditRequest,
+    EngineResult,
+    GenerateRequest,
+    InvalidImage,
+    InvalidParams,
+    ModelUnavailable,
+    StepProgress,
+)
 from .presets import (
     aspect_ratios,
     format_edit_prompt,
@@ -118,6 +128,23 @@ class Engine:
         return generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
                         resolve_seed(req.seed), self.lock, on_step, cancel,
                         after_job=lambda: models.offloader.after_job(models.pipe))
+
+    def generate_options(self, req: GenerateRequest, count: int, on_step: OnStep = None,
+                         cancel: threading.Event | None = None) -> list[EngineResult]:
+        """`count` candidates of one request in one batched denoising run (one forward per step for
+        all of them). Seeds: the request's seed, seed+1, ... or fresh random ones."""
+        validate_generate(req)
+        if not 1 <= count <= MAX_OPTIONS:
+            raise InvalidParams(f"options must be between 1 and {MAX_OPTIONS}, not {count}")
+        self.load()
+        from .i1 import generate_batch
+        from .runtime import resolve_seed
+
+        seeds = [req.seed + i for i in range(count)] if req.seed is not None else [resolve_seed(None) for _ in range(count)]
+        models = self.models
+        return generate_batch(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
+                              seeds, self.lock, on_step, cancel,
+                              after_job=lambda: models.offloader.after_job(models.pipe))
 
     def edit(self, req: EditRequest, on_step: OnStep = None, cancel: threading.Event | None = None) -> EngineResult:
         validate_edit(req)
