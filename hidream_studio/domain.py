@@ -186,6 +186,7 @@ class Recipe:
     width: int | None = None
     height: int | None = None
     elapsed_s: float | None = None
+    region: dict[str, Any] | None = None  # a region edit: box, feather, mask (region.Region.to_record)
 
     @classmethod
     def from_result(cls, kind: VersionKind, prompt: str, result: EngineResult) -> Recipe:

@@ -35,6 +35,7 @@ from .domain import (
     VersionKind,
 )
 from .imageio import open_image
+from .region import Region, composite
 from .router import flipped, route
 from .router.options import split_options
 
@@ -64,6 +65,7 @@ class Turn:
     owner: str | None = None
     settings: GenSettings = field(default_factory=GenSettings)
     force: Decision | None = None  # skip the router (the UI's "flip and re-run")
+    region: Any = None  # limit an edit to a region: "x,y,w,h", a box tuple or a painted mask (region.py)
 
 
 @dataclass
@@ -162,6 +164,11 @@ class Studio:
         session = self.store.get_session(turn.session_id, owner=turn.owner)
         head = self.store.head(session.id, owner=turn.owner)
         decision = turn.force or self._decide(text, head, turn)
+        if turn.region is not None and decision.route in (Route.GENERATE, Route.EDIT):
+            if head is None:
+                raise UserError("There is no picture to mark a region on yet: describe one first.")
+            # A marked region makes the message an instruction for that part of the canvas.
+            decision = replace(decision, route=Route.EDIT, reason=f"{decision.reason}; limited to the marked region")
         handler = {
             Route.CHAT: self._chat,
             Route.UNDO: self._move_head,
@@ -259,8 +266,22 @@ class Studio:
     def _edit(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
         if head is None:  # the router never sends an edit without a canvas; a forced flip might
             raise UserError("There is no image to edit yet: describe one first.")
+        if turn.region is not None:
+            return self._edit_region(turn, session, head, decision, on_step, cancel)
         result = self._run_edit(decision.text, head, turn.settings, on_step, cancel)
         return self._store_result(turn, session, head, decision, result, VersionKind.EDIT, source=head.number)
+
+    def _edit_region(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
+        """E1 edits the marked region (plus a margin of context) at its working size; the result is
+        pasted back through a feathered mask, so everything outside it stays the source's pixels."""
+        source = self.store.load_image(head)
+        region = Region.resolve(turn.region, source.size)  # InvalidParams before any model runs
+        crop = source.crop(region.crop_box(source.size))
+        result = self._engine_edit(decision.text, crop, turn.settings, on_step, cancel)
+        result.image = composite(source, result.image, region)
+        result.width, result.height = result.image.size
+        return self._store_result(turn, session, head, decision, result, VersionKind.EDIT, source=head.number,
+                                  region=region.to_record())
 
     def _variation(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
         base = head  # the request being varied: walk back over earlier variations of it
@@ -336,10 +357,10 @@ class Studio:
         )
         return self.engine.edit(request, on_step=on_step, cancel=cancel)
 
-    def _store_result(self, turn, session, canvas, decision, result, kind, source=None) -> TurnResult:
+    def _store_result(self, turn, session, canvas, decision, result, kind, source=None, region=None) -> TurnResult:
         """Write the made image as a child of `canvas` (the head the turn started from, even if
         another tab moved the head meanwhile), with the turn's messages, in one transaction."""
-        recipe = Recipe.from_result(kind, decision.text, result)
+        recipe = replace(Recipe.from_result(kind, decision.text, result), region=region)
         extra = result.extra or {}
         target = extra.get("target_description") if extra.get("described_by") else None
         reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"),
