@@ -134,6 +134,12 @@ def move_head(conn: Connection, session_id: str, target: int) -> None:
     conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(head=target))
 
 
+def redo_pointers(conn: Connection, session_id: str) -> dict[int, int]:
+    """number -> redo_child for every version of the session that has one."""
+    query = sa.select(_V.number, _V.redo_child).where(_V.session_id == session_id, _V.redo_child.is_not(None))
+    return dict(conn.execute(query).all())
+
+
 def set_redo_child(conn: Connection, session_id: str, number: int, child: int) -> None:
     conn.execute(
         sa.update(t_versions).where(_V.session_id == session_id, _V.number == number).values(redo_child=child)

@@ -249,6 +249,17 @@ class Store:
             s = q.find_session(conn, session_id, owner, by_title=False)
             return q.fetch_version(conn, session_id, s.head, self.files.path_str) if s.head else None
 
+    def redo_path(self, session_id: str, owner: str | None = None) -> list[int]:
+        """The versions redo would visit from the head, in order (empty at a leaf)."""
+        with self._tx() as conn:
+            s = q.find_session(conn, session_id, owner, by_title=False)
+            pointers = q.redo_pointers(conn, session_id)
+        path, number = [], pointers.get(s.head) if s.head is not None else None
+        while number is not None and number not in path:
+            path.append(number)
+            number = pointers.get(number)
+        return path
+
     def get_version(self, session_id: str, number: int, owner: str | None = None) -> Version:
         with self._tx() as conn:
             s = q.find_session(conn, session_id, owner, by_title=False)
