@@ -30,6 +30,7 @@ from .domain import (
     Route,
     SessionInfo,
     StepProgress,
+    StudioError,
     UserError,
     Version,
     VersionKind,
@@ -165,8 +166,6 @@ class Studio:
         head = self.store.head(session.id, owner=turn.owner)
         decision = turn.force or self._decide(text, head, turn)
         if turn.region is not None and decision.route in (Route.GENERATE, Route.EDIT):
-            if head is None:
-                raise UserError("There is no picture to mark a region on yet: describe one first.")
             # A marked region makes the message an instruction for that part of the canvas.
             decision = replace(decision, route=Route.EDIT, reason=f"{decision.reason}; limited to the marked region")
         handler = {
@@ -182,8 +181,20 @@ class Studio:
         cancel = self._job(session.id)
         try:
             return handler(turn, session, head, decision, on_step, cancel)
+        except UserError as exc:
+            self._record_refusal(turn, session, decision, str(exc))
+            raise
         finally:
             self._job_done(session.id, cancel)
+
+    def _record_refusal(self, turn: Turn, session, decision: Decision, why: str) -> None:
+        """A refused turn stays in the conversation: the user's words and the answer, no version."""
+        said = turn.text or ("(an image)" if turn.attachment is not None else "")
+        messages = ([Message("user", said)] if said else []) + [Message("assistant", f"⚠ {why}", None, decision)]
+        try:
+            self.store.record_turn(session.id, owner=turn.owner, messages=messages)
+        except StudioError:  # e.g. the session was deleted meanwhile: the refusal itself still stands
+            pass
 
     @staticmethod
     def _decide(text: str, head: Version | None, turn: Turn) -> Decision:
