@@ -213,14 +213,15 @@ def generate_batch(
             if after_job is not None:
                 after_job()
         elapsed = time.perf_counter() - started
-    notes = {"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
-             "unknown_words": text.unknown_words(req.prompt), "tokens_ignored": text.tokens_past_limit(req.prompt)}
+    unknown, ignored = text.unknown_words(req.prompt), text.tokens_past_limit(req.prompt)
     return [
         EngineResult(
             image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
             negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
             image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
-            extra={**notes, "batch": count},
+            unknown_words=unknown, tokens_ignored=ignored,
+            extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
+                   "batch": count},
         )
         for seed, image in zip(seeds, images, strict=True)
     ]
