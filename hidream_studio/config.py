@@ -120,6 +120,11 @@ class Settings:
         return self.home / "images"
 
     @property
+    def thumbs_dir(self) -> Path:
+        """Small cached copies of version images for the drawn tree (safe to delete)."""
+        return self.home / "thumbs"
+
+    @property
     def models_dir(self) -> Path:
         """Where built checkpoints (tiny) live."""
         return self.home / "models"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from . import replies
@@ -41,6 +42,13 @@ from .router import flipped, route
 from .router.options import split_options
 
 OnStep = Callable[[StepProgress], None]
+
+
+def _slug(session: SessionInfo) -> str:
+    """A file name for a session's downloads: its title's letters, else its id's start."""
+    name = "".join(c if c.isalnum() else "-" for c in session.title).strip("-")[:40]
+    return name or f"session-{session.id[:8]}"
+
 NEW_VERSION = 0  # Message.version placeholder the store replaces with the version it creates
 
 
@@ -90,6 +98,20 @@ class SessionView:
     head: Version | None
     versions: list[Version]
     messages: list[Message]
+    redo_path: list[int] = field(default_factory=list)  # where redo would go from the head, in order
+
+    def options_of_head(self) -> list[Version]:
+        """The candidates made in the same turn as the head ("give me 4 options"), or [] when the
+        head was not one of several."""
+        if self.head is None:
+            return []
+        for message in reversed(self.messages):
+            d = message.decision
+            if message.version is not None and d is not None and d.count > 1 and d.route in (Route.GENERATE, Route.VARIATION):
+                first = message.version
+                if first <= self.head.number < first + d.count:
+                    return [v for v in self.versions if first <= v.number < first + d.count]
+        return []
 
 
 class Studio:
@@ -136,7 +158,25 @@ class Studio:
             head=self.store.head(session.id, owner=owner),
             versions=self.store.versions(session.id, owner=owner),
             messages=self.store.messages(session.id, owner=owner),
+            redo_path=self.store.redo_path(session.id, owner=owner),
         )
+
+    def export(self, session_id: str, folder: Path, what: str, owner: str | None = None) -> Path:
+        """A download of the session into `folder`: "png" (the current version with its recipe),
+        "session" (a zip of everything) or "branch" (a zip of the root..current lineage)."""
+        session = self.store.get_session(session_id, owner=owner)
+        head = self.store.head(session.id, owner=owner)
+        if what == "session":
+            return self.store.export_session(session.id, folder / f"{_slug(session)}.zip", owner=owner)
+        if head is None:
+            raise UserError("There is no picture yet: nothing to download.")
+        if what == "png":
+            return self.store.export_version(session.id, head.number, folder / f"{_slug(session)}-v{head.number}.png",
+                                             owner=owner)
+        if what == "branch":
+            return self.store.export_session(session.id, folder / f"{_slug(session)}-to-v{head.number}.zip",
+                                             branch=head.number, owner=owner)
+        raise UserError(f"Unknown download {what!r}: png, session or branch.")
 
     # ---------------------------------------------------------------- jobs
     def cancel(self, session_id: str) -> bool:
