@@ -23,7 +23,13 @@ from .domain import InvalidParams
 
 MARGIN = 0.25  # context around the region given to E1, as a share of the region's size
 MIN_MARGIN_PX = 16
-FEATHER_PX = 8  # width of the blend between the edit and the untouched source
+FEATHER_SHARE = 0.01  # width of the blend between the edit and the untouched source, of the longer side
+MAX_FEATHER_PX = 16
+
+
+def default_feather(size: tuple[int, int]) -> int:
+    """1 % of the picture's longer side, 1 to 16 px (10 px on a 1024 px picture, 1 px on a tiny one)."""
+    return max(1, min(MAX_FEATHER_PX, round(max(size) * FEATHER_SHARE)))
 
 
 @dataclass(frozen=True)
@@ -31,10 +37,10 @@ class Region:
     """Where an edit may change pixels: `mask` is an L image (255 = edit) of the source's size."""
 
     mask: Any  # PIL.Image.Image, mode "L"
-    feather: int = FEATHER_PX
+    feather: int
 
     @classmethod
-    def from_box(cls, x: int, y: int, w: int, h: int, size: tuple[int, int], feather: int = FEATHER_PX) -> Region:
+    def from_box(cls, x: int, y: int, w: int, h: int, size: tuple[int, int], feather: int | None = None) -> Region:
         """A rectangle in source pixels; refused (InvalidParams) when it is empty or off the picture."""
         from PIL import Image, ImageDraw
 
@@ -45,10 +51,10 @@ class Region:
             raise InvalidParams(f"the region {x},{y},{w},{h} is outside the {width}x{height} picture")
         mask = Image.new("L", size, 0)
         ImageDraw.Draw(mask).rectangle((x, y, x + w - 1, y + h - 1), fill=255)
-        return cls(mask, feather)
+        return cls(mask, default_feather(size) if feather is None else feather)
 
     @classmethod
-    def from_mask(cls, mask, size: tuple[int, int], feather: int = FEATHER_PX) -> Region:
+    def from_mask(cls, mask, size: tuple[int, int], feather: int | None = None) -> Region:
         """A painted mask (any mode: its alpha, or else its brightness, > 0 marks the region)."""
         if mask.size != tuple(size):
             raise InvalidParams(f"the mask is {mask.size[0]}x{mask.size[1]}, the picture {size[0]}x{size[1]}")
@@ -57,7 +63,7 @@ class Region:
         mask = mask.convert("L").point(lambda v: 255 if v > 0 else 0)
         if mask.getbbox() is None:
             raise InvalidParams("the marked region is empty: paint over the part to change, or draw a box")
-        return cls(mask, feather)
+        return cls(mask, default_feather(size) if feather is None else feather)
 
     @classmethod
     def parse(cls, text: str, size: tuple[int, int]) -> Region:
@@ -121,7 +127,7 @@ class Region:
         from PIL import Image
 
         mask = Image.open(io.BytesIO(base64.b64decode(record["mask_png"]))).convert("L")
-        return cls(mask, int(record.get("feather", FEATHER_PX)))
+        return cls(mask, int(record["feather"]))
 
 
 def composite(source, edited_crop, region: Region):

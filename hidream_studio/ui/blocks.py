@@ -111,7 +111,7 @@ def _render_canvas(ui) -> None:
         ui.download_png = gr.Button("⬇ Picture (PNG + recipe)", elem_id="download-png", size="sm")
         ui.download_branch = gr.Button("⬇ Branch to here (.zip)", elem_id="download-branch", size="sm")
         ui.download_session = gr.Button("⬇ Session (.zip)", elem_id="download-session", size="sm")
-    ui.download = gr.File(elem_id="download", label="Download (press a button above)", interactive=False, height=60)
+    ui.download = gr.File(elem_id="download", label="Download (press a button above)", interactive=False, height=90)
 
 
 def _render_versions(ui) -> None:
