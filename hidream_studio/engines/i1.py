@@ -175,7 +175,7 @@ def generate(
                          "negative_pooled_prompt_embeds": neg.pooled}
             generator = seeded_generator(seed, text.device)
             latent_h, latent_w = height // vae_factor, width // vae_factor
-            with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w):
+            with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w, preset.max_seq):
                 latents = pipe(
                     prompt_embeds_t5=positive.t5, prompt_embeds_llama3=positive.llama,
                     pooled_prompt_embeds=positive.pooled, **extra,
