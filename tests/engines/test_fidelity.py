@@ -117,3 +117,9 @@ def test_a_source_at_a_valid_size_reaches_the_model_unchanged(size):
     assert C.pixels_digest(opened) == C.pixels_digest(img)
     fitted = fit_square(opened, 32) if size[0] == size[1] else fit_area(opened, 32 * 32, 4)
     assert fitted.size == size and C.pixels_digest(fitted) == C.pixels_digest(img)
+
+
+def test_fit_area_keeps_a_side_where_the_official_rounding_gives_none():
+    """At 8:1 and a small area the official size rounds the short side to 0 (and then divides by it)."""
+    out = fit_area(C.source_image((256, 32)), 32 * 32, 16)
+    assert out.size == (80, 16)
