@@ -28,10 +28,10 @@ from PIL import Image
 
 from ..imageio import fit_area, fit_square
 from .edit_conditioning import configured_max_seq, encode_image, predict_edit_velocity, run_transformer
+from .formats import E1_ADAPTER
 from .i1 import Embeds, TextEncoders, decode
 from .presets import Preset, format_edit_prompt, refine_prompt_for, size_for_area
 from .runtime import StepReporter
-from .tiny import E1_ADAPTER
 
 
 @dataclass(frozen=True)
