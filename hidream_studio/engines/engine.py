@@ -31,13 +31,7 @@ from ..domain import (
     StepProgress,
 )
 from .formats import E1_LORA
-from .presets import (
-    aspect_ratios,
-    format_edit_prompt,
-    size_for_area,
-    validate_edit,
-    validate_generate,
-)
+from .presets import aspect_ratios, validate_edit, validate_generate
 from .resolve import ModelSpec, resolve_editor, resolve_generator
 
 OnStep = Callable[[StepProgress], None] | None
@@ -151,7 +145,8 @@ class Engine:
         validate_edit(req)
         from ..imageio import open_image
 
-        source = open_image(req.source)  # InvalidImage before any model runs
+        # Not upscaled: the editor resizes the source to its work size once (a valid size stays as it is).
+        source = open_image(req.source, min_side=1)  # InvalidImage before any model runs
         if source.width < 1:
             raise InvalidImage("the source image is empty")
         if self.editor_spec is None and self._resolve_error is None:
@@ -159,7 +154,7 @@ class Engine:
         self.load()
         if self.edit_pipeline is None:
             raise self._editor_error or ModelUnavailable("no editor is loaded")
-        from .edit_pipeline import EditSettings
+        from .edit_pipeline import plan_edit
         from .runtime import StepReporter, latent_preview, resolve_seed, seeded_generator
 
         preset = self.editor_spec.preset
@@ -168,15 +163,11 @@ class Engine:
         image_guidance = float(req.image_guidance if req.image_guidance is not None else preset.image_guidance or 1.0)
         refine = float(req.refine_strength if req.refine_strength is not None else preset.refine_strength)
         negative = req.negative_prompt if req.negative_prompt is not None else preset.negative_prompt
-        vae_factor = self.models.pipe.vae_scale_factor
-        area = preset.sample_size ** 2 * vae_factor ** 2
-        multiple = vae_factor * 2
-        output = size_for_area(source.width, source.height, area, multiple)
-        work = output if preset.edit_size == "dynamic" else size_for_area(1, 1, area, multiple)
-        settings = EditSettings(steps, guidance, image_guidance, refine, preset.guidance_form, work, output)
         description, described_by = self._target_description(preset, source, req)
-        prompt = format_edit_prompt(preset, req.instruction, description)
-        refine_prompt = (description or req.instruction).strip()
+        plan = plan_edit(preset, source, req.instruction, description, steps=steps, guidance=guidance,
+                         image_guidance=image_guidance, refine_strength=refine, negative=negative,
+                         vae_factor=self.models.pipe.vae_scale_factor)
+        prompt = plan.prompt
         seed = resolve_seed(req.seed)
         reporter = StepReporter(steps, on_step, cancel, preview=latent_preview)
         models = self.models
@@ -185,7 +176,7 @@ class Engine:
             started = time.perf_counter()
             try:
                 generator = seeded_generator(seed, self.edit_pipeline.device)
-                image, info = self.edit_pipeline(source, prompt, negative, refine_prompt, settings, generator, reporter)
+                image, info = self.edit_pipeline(plan, generator, reporter)
             finally:
                 models.offloader.after_job(models.pipe)
             elapsed = time.perf_counter() - started

@@ -198,7 +198,7 @@ def generate_batch(
             # Made last-to-first so the global RNG ends seeded with seeds[0], as a single run leaves it.
             generators = [seeded_generator(seed, text.device) for seed in reversed(seeds)][::-1]
             latent_h, latent_w = height // vae_factor, width // vae_factor
-            with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w):
+            with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w, preset.max_seq):
                 latents = pipe(
                     prompt_embeds_t5=positive.t5, prompt_embeds_llama3=positive.llama,
                     pooled_prompt_embeds=positive.pooled, **extra, num_images_per_prompt=count,
