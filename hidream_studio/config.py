@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 ENV_PREFIX = "HIDREAM_STUDIO_"
-MEMORY_MODES = ("gpu", "model-offload", "sequential-offload")
+MEMORY_MODES = ("gpu", "transformer-swap", "model-offload", "sequential-offload")
 
 
 def _env(name: str, default: str | None = None) -> str | None:

@@ -238,13 +238,17 @@ class Engine:
             return [tuple(x) for x in custom]
         return aspect_ratios(preset.area, multiple=min(16, 2 * preset.vae_factor))
 
-    def estimate_seconds(self, kind: str, steps: int, width: int, height: int) -> float:
-        """A generous guess of one turn's device time (used as the spaces.GPU duration)."""
+    def estimate_seconds(self, kind: str, steps: int, width: int, height: int,
+                         refine_strength: float | None = None) -> float:
+        """A generous estimate of one turn's device seconds (the spaces.GPU duration): duration.py."""
+        from .duration import turn_seconds
+
         preset = self._preset(kind)
-        scale = max(0.25, (width * height) / preset.area)
-        per_step = preset.seconds_per_step * scale  # refine steps are cheaper: this stays an upper bound
-        loading = 0.0 if self.models is not None else 30.0
-        return round(1.5 * (steps * per_step + 2.0) + 5.0 + loading, 1)
+        refiner = self._preset("generate") if kind == "edit" else None
+        refine = preset.refine_strength if refine_strength is None else refine_strength
+        moved = self.models.offloader.moved_bytes(kind, refine > 0) if self.models is not None else 0
+        return turn_seconds(preset, steps, width, height, refiner=refiner, refine_strength=refine,
+                            moved_bytes=moved, loaded=self.models is not None)
 
     def _preset(self, kind: str):
         from .presets import PRESETS
