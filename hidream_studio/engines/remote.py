@@ -49,14 +49,16 @@ class EngineFault(StudioError):
 class EngineReplica:
     """One engine per replica, loaded at start-up (a missing model fails the deployment, not a turn)."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, replicas: int = 1):
         from . import load_engine
 
+        self.replicas = replicas
         self.engine = load_engine(settings)
         self.engine.load()
 
     def info(self) -> dict[str, Any]:
         return {
+            "replicas": self.replicas,
             "describe": self.engine.describe(),
             "defaults": {kind: self.engine.defaults(kind) for kind in ("generate", "edit")},
             "aspect_ratios": list(self.engine.aspect_ratios),
@@ -99,7 +101,7 @@ class EngineReplica:
 def build_app(settings, replicas: int = 1, cpus_per_replica: float = 1.0, gpus_per_replica: float = 0.0):
     """The Serve application: `replicas` engine replicas for `settings`."""
     options = {"num_cpus": cpus_per_replica, "num_gpus": gpus_per_replica}
-    return EngineReplica.options(num_replicas=replicas, ray_actor_options=options).bind(settings)
+    return EngineReplica.options(num_replicas=replicas, ray_actor_options=options).bind(settings, replicas)
 
 
 def deploy(settings, replicas: int, cpus_per_replica: float, gpus_per_replica: float, address: str | None):
@@ -164,7 +166,12 @@ class RemoteEngine:
         return self._run("edit", _with_source(req, open_image(req.source)), on_step, cancel)
 
     def describe(self) -> dict[str, Any]:
-        return {**self._facts()["describe"], "engine": "ray"}
+        return {**self._facts()["describe"], "engine": f"ray ({self._facts()['replicas']} replicas)"}
+
+    @property
+    def concurrency(self) -> int:
+        """Turns a web replica sends at once: two per engine replica, so none idles between turns."""
+        return 2 * int(self._facts()["replicas"])
 
     def defaults(self, kind: str) -> dict[str, Any]:
         if kind not in ("generate", "edit"):

@@ -42,7 +42,8 @@ def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
             with gr.Column(scale=4):
                 _render_sessions(ui, public=settings.public)
         _wire(demo, ui, handlers)
-    demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+    # One model job at a time per device; an engine tier elsewhere (Ray Serve) says how many it takes.
+    demo.queue(default_concurrency_limit=getattr(studio.engine, "concurrency", 1), max_size=settings.queue_size)
     return demo
 
 
