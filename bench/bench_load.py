@@ -200,16 +200,17 @@ class Topology:
     """The engine tier (Ray Serve, or none) and the web replicas, stopped in reverse order."""
 
     def __init__(self, home: Path, db_url: str, model: str, engine_replicas: int, web_replicas: int,
-                 engine: str):  # fmt: skip
+                 engine: str, attach: bool = False):  # fmt: skip
         self.home, self.db_url, self.procs, self.urls = home, db_url, [], []
         self.common = ["--home", str(home), "--database-url", db_url, "--model", model, "--editor", model,
                        "--device", "cpu"]  # fmt: skip
         self.env = {**os.environ, "HIDREAM_STUDIO_SECRET": secrets.token_urlsafe(32), "PYTHONUNBUFFERED": "1",
                     "GRADIO_ANALYTICS_ENABLED": "False", "RAY_AUTH_MODE": "disabled"}  # fmt: skip
         self.engine, self.engine_replicas, self.web_replicas = engine, engine_replicas, web_replicas
+        self.attach = attach  # use the engine deployment already running on this machine's Ray cluster
 
     def start(self, timeout: float = 900) -> list[str]:
-        if self.engine == "ray":
+        if self.engine == "ray" and not self.attach:
             engine = self._spawn(*self.common, "engine-serve", "--replicas", str(self.engine_replicas))
             wait_for_line(engine, "HiDream engine on Ray Serve", timeout)
         for _ in range(self.web_replicas):
@@ -239,7 +240,7 @@ class Topology:
 def run_load(args) -> dict:
     home = Path(args.home or tempfile.mkdtemp(prefix="hidream-load-"))
     db_url = args.database_url or f"sqlite:///{home / 'studio.db'}"
-    topo = Topology(home, db_url, args.model, args.engine_replicas, args.web_replicas, args.engine)
+    topo = Topology(home, db_url, args.model, args.engine_replicas, args.web_replicas, args.engine, args.attach)
     try:
         urls = topo.start()
         users = [UserStats() for _ in range(args.users)]
@@ -319,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("ray", "local"), default="ray", help="engine tier (default ray)")
     parser.add_argument("--engine-replicas", type=int, default=1)
     parser.add_argument("--web-replicas", type=int, default=1)
+    parser.add_argument("--attach", action="store_true", help="use the engine-serve deployment already running")
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--duration", type=float, default=60, help="seconds of turns (then the checks)")
     parser.add_argument("--steps", type=int, default=2, help="denoising steps per turn (default 2)")
