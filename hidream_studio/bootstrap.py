@@ -17,6 +17,7 @@ def build_studio(settings: Settings, *, load_models: bool = False) -> Studio:
     store = Store.open(settings.db_url, settings.images_dir)
     if settings.engine in (None, "", "local"):
         from .engines import load_engine
+        from .nano import instructions  # noqa: F401  registers the nano editor's "nano-world" describer
         from .spaces_support import schedule_on_gpu
 
         engine = schedule_on_gpu(load_engine(settings))  # spaces.GPU around model calls, where installed

@@ -50,6 +50,7 @@ class EngineReplica:
     """One engine per replica, loaded at start-up (a missing model fails the deployment, not a turn)."""
 
     def __init__(self, settings, replicas: int = 1):
+        from ..nano import instructions  # noqa: F401  registers the nano editor's describer, as bootstrap does
         from . import load_engine
 
         self.replicas = replicas
