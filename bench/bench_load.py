@@ -282,7 +282,10 @@ def run_hop(args) -> dict:
 
     settings = Settings(home=Path(tempfile.mkdtemp(prefix="hidream-hop-")), model=args.model, editor=args.model,
                         device="cpu")  # fmt: skip
-    remote.deploy(settings, 1, 1.0, 0.0, None)
+    from hidream_studio.bootstrap import register_describers
+
+    register_describers()
+    remote.deploy(settings, 1, 1.0, 0.0, None, register_describers)
     far = remote.RemoteEngine.connect("auto")
     near = load_engine(settings)
     near.load()

@@ -45,10 +45,6 @@ class Databases:
         self.folder = folder
         self.made: list[str] = []
 
-    @property
-    def backend(self) -> str:
-        return "sqlite" if self.server_url is None else self._server().url.get_backend_name()
-
     def new(self) -> str:
         name = f"t_{secrets.token_hex(6)}"
         if self.server_url is None:

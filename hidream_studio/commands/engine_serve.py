@@ -33,7 +33,9 @@ def run(args, settings) -> int:
         from ..config import cuda_available
 
         gpus = 1.0 if (settings.device or "cuda").startswith("cuda") and cuda_available() else 0.0
-    handle = remote.deploy(settings, args.replicas, args.cpus_per_replica, gpus, args.address)
+    from ..bootstrap import register_describers
+
+    handle = remote.deploy(settings, args.replicas, args.cpus_per_replica, gpus, args.address, register_describers)
     info = handle.info.remote().result()["describe"]
     print(f"HiDream engine on Ray Serve: {args.replicas} replica(s) of {info}; web replicas: "
           f"hidream-studio serve --engine ray", flush=True)  # fmt: skip

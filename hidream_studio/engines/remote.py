@@ -49,10 +49,11 @@ class EngineFault(StudioError):
 class EngineReplica:
     """One engine per replica, loaded at start-up (a missing model fails the deployment, not a turn)."""
 
-    def __init__(self, settings, replicas: int = 1):
-        from ..nano import instructions  # noqa: F401  registers the nano editor's describer, as bootstrap does
+    def __init__(self, settings, replicas: int = 1, setup=None):
         from . import load_engine
 
+        if setup is not None:  # e.g. bootstrap.register_describers: what the web process would have run
+            setup()
         self.replicas = replicas
         self.engine = load_engine(settings)
         self.engine.load()
@@ -99,17 +100,19 @@ class EngineReplica:
             await asyncio.shield(job)
 
 
-def build_app(settings, replicas: int = 1, cpus_per_replica: float = 1.0, gpus_per_replica: float = 0.0):
-    """The Serve application: `replicas` engine replicas for `settings`."""
+def build_app(settings, replicas: int = 1, cpus_per_replica: float = 1.0, gpus_per_replica: float = 0.0,
+              setup=None):  # fmt: skip
+    """The Serve application: `replicas` engine replicas for `settings`; each calls `setup()` first."""
     options = {"num_cpus": cpus_per_replica, "num_gpus": gpus_per_replica}
-    return EngineReplica.options(num_replicas=replicas, ray_actor_options=options).bind(settings, replicas)
+    return EngineReplica.options(num_replicas=replicas, ray_actor_options=options).bind(settings, replicas, setup)
 
 
-def deploy(settings, replicas: int, cpus_per_replica: float, gpus_per_replica: float, address: str | None):
+def deploy(settings, replicas: int, cpus_per_replica: float, gpus_per_replica: float, address: str | None,
+           setup=None):  # fmt: skip
     """Start (or join) Ray, deploy the engine replicas without an HTTP proxy; returns the handle."""
     connect(address, start=address is None)
     serve.start(proxy_location="Disabled")
-    app = build_app(settings, replicas, cpus_per_replica, gpus_per_replica)
+    app = build_app(settings, replicas, cpus_per_replica, gpus_per_replica, setup)
     return serve.run(app, name=APP_NAME, route_prefix=None)
 
 
