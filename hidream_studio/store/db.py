@@ -84,10 +84,17 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
 
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
-    """One transaction; `write=True` takes the write lock first (SQLite) and commits at the end."""
+    """One transaction; `write=True` takes the write lock first (SQLite) and commits at the end.
+
+    A read transaction sees one snapshot on every backend: SQLite's read transactions do; on
+    PostgreSQL that is REPEATABLE READ (its default, READ COMMITTED, lets each statement see
+    turns committed since the one before, so an export could list a head without its version).
+    """
     with engine.connect() as conn:
         if write:
             conn.execution_options(**{WRITE: True})
+        elif conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
 
