@@ -78,6 +78,7 @@ class Settings:
     public: bool = False  # each browser sees only its own sessions
     secret: str | None = None  # BrowserState encryption key (fixed, so sessions survive restarts)
     queue_size: int = 16
+    engine: str | None = None  # None/"local": in this process; "ray" or a Ray address: `engine-serve`'s replicas
     host: str = "127.0.0.1"
     port: int = 7860
 
@@ -97,6 +98,7 @@ class Settings:
             public=_env_bool("PUBLIC", default=on_space),
             secret=_env("SECRET"),
             queue_size=_env_int("QUEUE_SIZE", 16),
+            engine=_env("ENGINE"),
             host=_env("HOST", "0.0.0.0" if on_space else "127.0.0.1"),
             port=_env_int("PORT", int(os.environ.get("GRADIO_SERVER_PORT") or 7860)),
         )

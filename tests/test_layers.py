@@ -6,7 +6,7 @@
   (every import statement, also those inside functions or under TYPE_CHECKING);
 - the engines never import nano (a describer registers itself; no module is named by string);
 - no import cycle inside a package (store, engines, router, ui, nano, commands);
-- router, store, studio, ui, cli and the commands import no torch, diffusers or transformers when
+- router, store, studio, ui, cli and the commands import no torch, diffusers, transformers or Ray when
   imported (a fresh interpreter imports them all and lists what came in), and neither does
   resolving model names (`load_engine(settings)` before `load()`).
 """
@@ -48,7 +48,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "__main__": {"*"},
 }
 NO_MODEL_CODE = ("router", "store", "studio", "ui", "cli", "commands")  # import no torch/diffusers/transformers
-HEAVY = ("torch", "diffusers", "transformers")
+HEAVY = ("torch", "diffusers", "transformers", "ray")  # Ray only with --engine ray / engine-serve
 DOTTED_NANO = re.compile(rf"{ROOT}\.nano([.:][\w.:]*)?")  # "hidream_studio.nano.x:fn", an import by name
 
 

@@ -116,6 +116,7 @@ class Store:
         if not q.clean_title(name):
             raise InvalidParams("a session name cannot be empty")
         with self._tx(write=True) as conn:
+            db.serialize(conn, f"session title {owner or ''}/{q.clean_title(name)}")  # two callers make one
             try:
                 return q.session_info(q.find_session(conn, name, owner)), False
             except NotFound:

@@ -47,7 +47,8 @@ def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
                 _render_sessions(ui, public=settings.public)
         handlers = Handlers(studio, public=settings.public, out=_outputs(ui), thumbs_dir=settings.thumbs_dir)
         _wire(demo, ui, handlers)
-    demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+    # One model job at a time per device; an engine tier elsewhere (Ray Serve) says how many it takes.
+    demo.queue(default_concurrency_limit=getattr(studio.engine, "concurrency", 1), max_size=settings.queue_size)
     return demo
 
 

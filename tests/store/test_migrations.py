@@ -1,4 +1,5 @@
-"""Migrations: the first one builds exactly the declared schema on an empty database."""
+"""Migrations: the first one builds exactly the declared schema on an empty database (SQLite, or
+PostgreSQL when the tests run on a server), also when several processes open it at once."""
 
 from __future__ import annotations
 
@@ -14,30 +15,37 @@ from hidream_studio.store.db import alembic_config, make_engine, schema_revision
 from hidream_studio.store.schema import metadata
 
 
-def test_migration_on_an_empty_database_matches_the_schema(tmp_path):
-    url = f"sqlite:///{tmp_path / 'new' / 'studio.db'}"  # the folder does not exist yet
-    Store.open(url, tmp_path / "images").close()
-    engine = make_engine(url)
+def test_migration_on_an_empty_database_matches_the_schema(tmp_path, db_url):
+    Store.open(db_url, tmp_path / "images").close()
+    engine = make_engine(db_url)
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert schema_revision(engine) == head == "0002"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    engine.dispose()
+
+
+def test_a_sqlite_file_gets_its_folder_and_pragmas(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'studio.db'}"  # the folder does not exist yet
+    Store.open(url, tmp_path / "images").close()
+    engine = make_engine(url)
+    with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     engine.dispose()
 
 
-def test_reopening_is_a_no_op_and_keeps_data(tmp_path):
-    url = f"sqlite:///{tmp_path / 'studio.db'}"
+def test_reopening_is_a_no_op_and_keeps_data(tmp_path, db_url):
+    url = db_url
     with Store.open(url, tmp_path / "images") as store:
         sid = store.create_session("kept").id
     with Store.open(url, tmp_path / "images") as store:
         assert store.get_session(sid).title == "kept"
 
 
-def test_a_database_from_a_newer_release_is_refused_cleanly(tmp_path):
-    url = f"sqlite:///{tmp_path / 'studio.db'}"
+def test_a_database_from_a_newer_release_is_refused_cleanly(tmp_path, db_url):
+    url = db_url
     Store.open(url, tmp_path / "images").close()
     engine = sa.create_engine(url)
     with engine.begin() as conn:
@@ -48,8 +56,8 @@ def test_a_database_from_a_newer_release_is_refused_cleanly(tmp_path):
     assert "schema" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_foreign_keys_hold_versions_to_their_session(tmp_path):
-    url = f"sqlite:///{tmp_path / 'studio.db'}"
+def test_foreign_keys_hold_versions_to_their_session(tmp_path, db_url):
+    url = db_url
     Store.open(url, tmp_path / "images").close()
     engine = make_engine(url)
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
