@@ -35,6 +35,7 @@ from .domain import (
 )
 from .imageio import open_image
 from .router import flipped, route
+from .router.planner_io import PLANNED_ROUTES, PlannerState, shown
 
 OnStep = Callable[[StepProgress], None]
 NEW_VERSION = 0  # Message.version placeholder the store replaces with the version it creates
@@ -158,7 +159,7 @@ class Studio:
             raise UserError("Type a message or attach an image.")
         session = self.store.get_session(turn.session_id, owner=turn.owner)
         head = self.store.head(session.id, owner=turn.owner)
-        decision = turn.force or route(text, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        decision = turn.force or self._decide(turn, session, head, text)
         handler = {
             Route.CHAT: self._chat,
             Route.UNDO: self._move_head,
@@ -204,8 +205,27 @@ class Studio:
         return self.handle(Turn(session_id, other.text, owner=owner, force=other), on_step=on_step)
 
     # ---------------------------------------------------------------- route handlers
+    def _decide(self, turn, session, head, text: str) -> Decision:
+        """Rules first (explicit commands, uploads); then the planner, when the engine has one loaded,
+        for new image / edit / conversation; the rules' or classifier's decision is its fallback."""
+        decision = route(text, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        planner = getattr(self.engine, "planner", None)
+        if planner is None or decision.route not in PLANNED_ROUTES:
+            return decision
+        return planner.route(text, self._planner_state(session, head, turn.owner), decision)
+
+    def _planner_state(self, session, head, owner) -> PlannerState:
+        versions = self.store.versions(session.id, owner=owner)
+        previous = next((m.decision.route.value for m in reversed(self.store.messages(session.id, owner=owner))
+                         if m.role == "assistant" and m.decision), None)
+        return PlannerState(has_canvas=head is not None, canvas_prompt=shown(head.recipe) if head else None,
+                            versions=tuple((v.number, shown(v.recipe)) for v in versions),
+                            head=head.number if head else None, previous_route=previous)
+
     def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        reply = replies.chat_reply(turn.text)
+        planner = getattr(self.engine, "planner", None)
+        answer = planner.reply(turn.text, self._planner_state(session, head, turn.owner)) if planner else None
+        reply = answer or replies.chat_reply(turn.text)
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
         return TurnResult(decision, reply, head)
 
@@ -298,12 +318,15 @@ class Studio:
 
     # ---------------------------------------------------------------- helpers
     def _run_edit(self, instruction: str, source: Version, s: GenSettings, on_step, cancel) -> EngineResult:
-        return self._engine_edit(instruction, self.store.load_image(source), s, on_step, cancel)
+        return self._engine_edit(instruction, self.store.load_image(source), s, on_step, cancel,
+                                 source_prompt=shown(source.recipe) or None)
 
-    def _engine_edit(self, instruction: str, image, s: GenSettings, on_step, cancel) -> EngineResult:
+    def _engine_edit(self, instruction: str, image, s: GenSettings, on_step, cancel,
+                     source_prompt: str | None = None) -> EngineResult:
         request = EditRequest(
             instruction=instruction,
             source=image,
+            source_prompt=source_prompt,
             seed=s.seed,
             steps=s.steps,
             guidance=s.edit_guidance,

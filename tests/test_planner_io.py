@@ -1,0 +1,129 @@
+"""The planner's prompts and answer checks (no model, no torch): what the Llama is asked and what is accepted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hidream_studio.domain import Decision, Recipe, Route, VersionKind
+from hidream_studio.router import planner_io as io
+from hidream_studio.router import route
+
+EMPTY = io.PlannerState(has_canvas=False)
+CANVAS = io.PlannerState(has_canvas=True, canvas_prompt="a cat in a blue hat", versions=(
+    (1, "a cat in a red hat"), (2, "a cat in a blue hat"), (3, ""),
+), head=2, previous_route="edit")
+
+
+def test_options_are_the_valid_answers_of_the_state():
+    assert io.route_options(EMPTY) == [{"route": "generate"}, {"route": "chat"}]  # nothing to edit or go back to
+    options = io.route_options(CANVAS)
+    assert options == [{"route": "generate"}, {"route": "edit"}, {"route": "chat"},
+                       {"route": "checkout", "target": 1}, {"route": "checkout", "target": 3}]  # not the canvas (v2)
+    assert all(json.loads(io.option_text(o)) == o for o in options)
+    many = io.PlannerState(True, "x", tuple((n, f"v{n}") for n in range(1, 31)), head=30)
+    targets = [o["target"] for o in io.route_options(many) if o["route"] == "checkout"]
+    assert targets == list(range(30 - io.MAX_VERSIONS + 1, 30))
+
+
+def test_route_prompt_shows_the_state_and_the_message():
+    system, user = io.route_messages("回到戴红帽子的那张", CANVAS)
+    assert system["role"] == "system" and all(f'"{r}"' in system["content"] for r in ("generate", "edit", "chat", "checkout"))
+    text = user["content"]
+    assert "Current picture: a cat in a blue hat" in text
+    assert "v1: a cat in a red hat" in text and "v2: a cat in a blue hat (current)" in text
+    assert "v3: (uploaded image)" in text and "Previous turn: edit" in text
+    assert text.endswith("Message: 回到戴红帽子的那张")
+    assert "Current picture: none" in io.route_messages("a dog", EMPTY)[1]["content"]
+    long = io.route_messages("x" * 5000, EMPTY)[1]["content"]
+    assert len(long) < 1000 and long.endswith("…")  # a pasted essay does not fill the model's context
+
+
+def test_decide_takes_the_likeliest_option_and_says_how_sure():
+    fallback = route("thanks, now make it blue please", has_canvas=True)
+    options = io.route_options(CANVAS)
+    d = io.decide("thanks, now make it blue please", options, [-9.0, -1.0, -3.0, -12.0, -12.0], fallback)
+    assert (d.route, d.by, d.target) == (Route.EDIT, "planner", None)
+    assert d.text == fallback.text == "make it blue"  # the rules' cleaning, not the raw message
+    assert 0.8 < d.confidence < 0.9 and "planner chose" in d.reason
+    back = io.decide("go back to the one with the red hat", options, [-5, -5, -5, -0.1, -4], fallback)
+    assert (back.route, back.target, back.text) == (Route.CHECKOUT, 1, "")
+    chat = io.decide("  that's  great!", options, [-5, -5, -0.5, -9, -9], route("that's great!", has_canvas=True))
+    assert (chat.route, chat.text) == (Route.CHAT, "that's great!")
+    # The rules read a question as chat; the planner's picture gets the cleaned message.
+    drawn = io.decide("please, a dog on a beach", io.route_options(EMPTY), [-0.1, -3], Decision(Route.CHAT, "x"))
+    assert (drawn.route, drawn.text) == (Route.GENERATE, "a dog on a beach")
+    with pytest.raises(ValueError):
+        io.decide("x", options, [0.0], fallback)
+
+
+@pytest.mark.parametrize("raw, instruction, want", [
+    ("A cat in a green hat sitting on a sofa.", "make the hat green", "A cat in a green hat sitting on a sofa."),
+    ('Target Image Description: "a cat in a green hat"', "make the hat green", "a cat in a green hat"),
+    ("\n  一只戴绿色帽子的猫  \n", "把帽子变成绿色", "一只戴绿色帽子的猫"),
+    ("目标图像描述：一只戴绿色帽子的猫", "把帽子变成绿色", "一只戴绿色帽子的猫"),
+    ("", "make the hat green", None),
+    ("A cat.\nA hat.", "make the hat green", None),  # two lines: not one description
+    ('{"description": "a cat"}', "make the hat green", None),
+    ("a cat in a green hat", "把帽子变成绿色", None),  # another language than the instruction
+    ("一只猫", "make the hat green", None),
+    ("a" * 501, "make the hat green", None),
+    ("<|eot_id|>a cat", "make the hat green", None),
+])
+def test_description_check(raw, instruction, want):
+    assert io.check_description(raw, instruction) == want
+
+
+@pytest.mark.parametrize("raw, message, want", [
+    ("You're welcome! Tell me what to change next.", "thanks!", "You're welcome! Tell me what to change next."),
+    ("不客气！", "谢谢", "不客气！"),
+    ("", "thanks!", None),
+    ("不客气", "thanks!", None),
+    ("x" * 601, "thanks!", None),
+    ('{"route": "chat"}', "thanks!", None),
+])
+def test_reply_check(raw, message, want):
+    assert io.check_reply(raw, message) == want
+
+
+@pytest.mark.parametrize("raw, prompt, ok", [
+    ("a fluffy orange cat sleeping on a sunny windowsill, soft morning light, photo", "a cat on a windowsill", True),
+    ("一只橘色的猫睡在阳光明媚的窗台上，柔和的晨光", "窗台上的猫", True),
+    ("a cat", "a cat", False),  # not longer
+    ("a majestic lion in the savanna at sunset", "a cat on a windowsill", False),  # lost the subject
+    ("a cat on a windowsill.\nAnother idea: a dog", "a cat on a windowsill", False),
+    ("a cat sitting on a windowsill, warm light", "窗台上的猫", False),
+])
+def test_expansion_check(raw, prompt, ok):
+    assert (io.check_expansion(raw, prompt) is not None) == ok
+
+
+def test_describe_reply_and_expand_prompts():
+    system, user = io.describe_messages("make the hat green", "a cat in a red hat")
+    assert "description" in system["content"].lower()
+    assert user["content"] == "Current image: a cat in a red hat\nInstruction: make the hat green"
+    assert "unknown" in io.describe_messages("make the hat green", None)[1]["content"]
+    assert "HiDream Studio" in io.reply_messages("how do I undo?", CANVAS)[0]["content"]
+    assert "a cat in a blue hat" in io.reply_messages("nice", CANVAS)[1]["content"]
+    assert io.expand_messages("a cat")[1]["content"] == "a cat"
+
+
+def test_what_a_version_shows():
+    gen = Recipe(VersionKind.GENERATE, prompt="a cat", prompt_sent="a fluffy cat, soft light")
+    e1_full = Recipe(VersionKind.EDIT, prompt="make it green",
+                     prompt_sent="Editing Instruction: make it green. Target Image Description: a green cat")
+    e1_1 = Recipe(VersionKind.EDIT, prompt="make it green", prompt_sent="make it green")
+    assert io.shown(gen) == "a fluffy cat, soft light"  # what the model drew (an expansion included)
+    assert io.shown(e1_full) == "a green cat"
+    assert io.shown(e1_1) == "make it green"
+    assert io.shown(Recipe(VersionKind.UPLOAD, width=10, height=10)) == ""
+
+
+def test_no_torch_is_imported():
+    code = ("import sys, hidream_studio.router.planner_io, hidream_studio.studio; "
+            "print(sorted(m for m in ('torch', 'transformers', 'diffusers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
