@@ -212,11 +212,13 @@ class Studio:
         planner = getattr(self.engine, "planner", None)
         if planner is None or decision.route not in PLANNED_ROUTES:
             return decision
-        return planner.route(text, self._planner_state(session, head, turn.owner), decision)
+        return planner.route(text, self.planner_state(session.id, turn.owner), decision)
 
-    def _planner_state(self, session, head, owner) -> PlannerState:
-        versions = self.store.versions(session.id, owner=owner)
-        previous = next((m.decision.route.value for m in reversed(self.store.messages(session.id, owner=owner))
+    def planner_state(self, session_id: str, owner: str | None = None) -> PlannerState:
+        """What the planner is told of a session: the canvas, its versions and the previous turn's route."""
+        head = self.store.head(session_id, owner=owner)
+        versions = self.store.versions(session_id, owner=owner)
+        previous = next((m.decision.route.value for m in reversed(self.store.messages(session_id, owner=owner))
                          if m.role == "assistant" and m.decision), None)
         return PlannerState(has_canvas=head is not None, canvas_prompt=shown(head.recipe) if head else None,
                             versions=tuple((v.number, shown(v.recipe)) for v in versions),
@@ -224,7 +226,7 @@ class Studio:
 
     def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
         planner = getattr(self.engine, "planner", None)
-        answer = planner.reply(turn.text, self._planner_state(session, head, turn.owner)) if planner else None
+        answer = planner.reply(turn.text, self.planner_state(session.id, turn.owner)) if planner else None
         reply = answer or replies.chat_reply(turn.text)
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
         return TurnResult(decision, reply, head)

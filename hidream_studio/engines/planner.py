@@ -21,6 +21,7 @@ it, or on an invalid answer or a model error, the caller gets its fallback and `
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -87,6 +88,8 @@ class Planner:
         eos = eos if eos is not None else tokenizer.eos_token_id
         self.eos_ids = [int(e) for e in (eos if isinstance(eos, list | tuple) else [eos])]
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
+        # transformers renamed forward's `past_key_values` to `cache` (5.2x; the old name warns, then goes).
+        self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
     # ---------------------------------------------------------------------------------- jobs
     def route(self, message: str, state: io.PlannerState, fallback: Decision) -> Decision:
@@ -175,11 +178,11 @@ class Planner:
             if time.perf_counter() > deadline:
                 raise PastBudget
             # Every option continues the same prompt: its cache is computed once and repeated.
-            cache = out.past_key_values
+            cache = out["cache"] if "cache" in out else out["past_key_values"]
             cache.batch_repeat_interleave(len(options))
             # Right padding needs no mask: a causal model never lets a real token see the pads after it.
             batch = torch.tensor([w + [self.pad_id] * (longest - len(w)) for w in wanted])
-            logits = self._forward(batch[:, :-1], past_key_values=cache, use_cache=True).logits.float()
+            logits = self._forward(batch[:, :-1], **{self._cache_arg: cache}, use_cache=True).logits.float()
             rest = torch.log_softmax(logits, dim=-1)
         scores = []
         for i, w in enumerate(wanted):
