@@ -173,7 +173,7 @@ class Planner:
         longest = max(len(w) for w in wanted)
         prompt = self.prompt_ids(messages, reserve=longest)
         with torch.inference_mode():
-            out = self._forward(torch.tensor([prompt]), use_cache=True)
+            out = self._forward(torch.tensor([prompt]), use_cache=True, logits_to_keep=1)  # lm_head on the last only
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             if time.perf_counter() > deadline:
                 raise PastBudget
