@@ -15,8 +15,9 @@ hundred tokens). Prompts and answer checks live in router/planner_io.py (no torc
 Routing scores the enumerated JSON answers (planner_io.route_options) by log-likelihood: one forward
 of the prompt, then one batched forward of every option over the prompt's cache. The other jobs
 generate greedily (at most max_new_tokens) and keep only an answer that ends by itself and passes
-its check. Every call holds the device lock and has a time budget (Settings.planner_budget_s): past
-it, or on an invalid answer or a model error, the caller gets its fallback and `last` says why.
+its check. Every call holds the device lock and has a time budget (Settings.planner_budget_s) that
+counts the wait for that lock too: past it, with the device busy, on an invalid answer or a model
+error, the caller gets its fallback and `last` says why.
 """
 
 from __future__ import annotations
@@ -127,21 +128,30 @@ class Planner:
         """Run one model call under the device lock with the time budget; None (and `last` saying why)
         when it ran past the budget or the model failed."""
         started = time.perf_counter()
-        result, outcome = None, "used"
-        with self.lock:
-            deadline = time.perf_counter() + self.budget_s  # waiting for the device is not the planner's time
+        deadline = started + self.budget_s
+        result, outcome = None, f"past its {self.budget_s:g} s budget"
+        # The budget covers waiting for the device too: while another session's image holds it, a
+        # message is routed by the fallback at once rather than after that whole image.
+        if not self.lock.acquire(timeout=max(self.budget_s, 0.0)):
+            outcome = "the device is busy with another job"
+        else:
             try:
                 result = run(deadline)
                 if time.perf_counter() > deadline:
-                    result, outcome = None, f"past its {self.budget_s:g} s budget"
+                    result = None
+                else:
+                    outcome = "used"
             except PastBudget:
-                outcome = f"past its {self.budget_s:g} s budget"
+                pass
             except (RuntimeError, ValueError) as exc:  # out of memory, a device gone ...: the turn goes on
                 log.warning("planner %s failed: %s", job, exc)
                 outcome = f"model error ({type(exc).__name__})"
             finally:
-                if self.after_call is not None:
-                    self.after_call()
+                try:
+                    if self.after_call is not None:
+                        self.after_call()
+                finally:
+                    self.lock.release()
         self.last = PlannerCall(job, result is not None, outcome, time.perf_counter() - started)
         return result
 

@@ -100,6 +100,17 @@ def test_past_the_time_budget_the_fallback_decides(planned):
     assert hurried.last.outcome == "past its 0 s budget" and not hurried.last.used
 
 
+def test_while_another_job_holds_the_device_the_fallback_decides_at_once(planned):
+    pipe = planned.models.pipe
+    planner = Planner(pipe.text_encoder_4, pipe.tokenizer_4, "cpu", planned.lock, budget_s=0.05)
+    fallback = route("make it bigger", has_canvas=True)
+    with planned.lock:  # an image being made
+        decision = planner.route("make it bigger", CANVAS, fallback)
+        assert planner.expand("a red circle") is None
+    assert decision.by == "rules" and "the device is busy" in decision.reason
+    assert planner.last.outcome == "the device is busy with another job"
+
+
 def test_answers_that_do_not_end_or_fail_their_check_are_not_used(planned):
     planner = planned.planner
     assert planner.describe("make the circle blue", "a red circle") is None  # random words, no end token
