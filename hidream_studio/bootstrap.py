@@ -13,6 +13,7 @@ def build_studio(settings: Settings, *, load_models: bool = False) -> Studio:
     so a missing model is reported at start-up rather than on the first message).
     """
     from .engines import load_engine
+    from .nano import instructions  # noqa: F401  registers the nano editor's "nano-world" describer
     from .spaces_support import schedule_on_gpu
     from .store import Store
 

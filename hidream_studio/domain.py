@@ -47,10 +47,6 @@ class Cancelled(StudioError):
     """The user pressed Stop; the engine stopped between two steps. Nothing was stored."""
 
 
-class Busy(StudioError):
-    """Another job holds the device and the caller asked not to wait."""
-
-
 # --------------------------------------------------------------------------------------------
 # Routing
 # --------------------------------------------------------------------------------------------
@@ -131,7 +127,16 @@ class EditRequest:
 
 @dataclass
 class EngineResult:
-    """What an engine made, with the exact recipe that made it (stored with the version)."""
+    """What an engine made, with the exact recipe that made it (stored with the version).
+
+    target_description: the E1-Full target description sent with an edit (the request's own, or
+                        the one the editor's describer wrote; None when the instruction stood in).
+    described_by:       the describer that wrote it; None when the request supplied it.
+    unknown_words:      prompt words the model's vocabulary lacks (nano's closed one), once each.
+    tokens_ignored:     prompt tokens past what the text encoders read (HiDream: 218).
+    extra:              diagnostics for tests and benches (scheduler, sizes, branches); nothing
+                        downstream decides on it.
+    """
 
     image: Any  # PIL.Image.Image, RGB
     model_id: str
@@ -145,6 +150,10 @@ class EngineResult:
     width: int
     height: int
     elapsed_s: float
+    target_description: str | None = None
+    described_by: str | None = None
+    unknown_words: list[str] = field(default_factory=list)
+    tokens_ignored: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -107,6 +107,14 @@ class Studio:
     def sessions(self, owner: str | None = None) -> list[SessionInfo]:
         return self.store.list_sessions(owner=owner)
 
+    def session(self, name_or_id: str, owner: str | None = None) -> SessionInfo:
+        """A session by id, else by title (NotFound otherwise)."""
+        return self.store.get_session(name_or_id, owner=owner)
+
+    def versions(self, session_id: str, owner: str | None = None) -> list[Version]:
+        """The session's version tree, ordered by number."""
+        return self.store.versions(session_id, owner=owner)
+
     def rename_session(self, session_id: str, title: str, owner: str | None = None) -> SessionInfo:
         title = (title or "").strip()
         if not title:
@@ -295,7 +303,7 @@ class Studio:
         image = open_image(turn.attachment)  # InvalidImage before anything is written
         recipe = Recipe(kind=VersionKind.UPLOAD, width=image.width, height=image.height)
         upload = Decision(Route.UPLOAD, "", None, decision.reason)
-        reply = replies.made_reply(upload, recipe)
+        reply = replies.made_reply(upload, recipe, zh=replies.is_chinese(turn.text))
         # An instruction sent with the upload edits it in the same turn. The edit runs first, so a
         # refused instruction, a missing editor or a Stop leaves nothing behind, not half a turn.
         result = self._engine_edit(decision.text, image, turn.settings, on_step, cancel) if decision.text else None
@@ -340,10 +348,9 @@ class Studio:
         """Write the made image as a child of `canvas` (the head the turn started from, even if
         another tab moved the head meanwhile), with the turn's messages, in one transaction."""
         recipe = Recipe.from_result(kind, decision.text, result)
-        extra = result.extra or {}
-        target = extra.get("target_description") if extra.get("described_by") else None
-        reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"),
-                                   extra.get("tokens_ignored", 0))
+        target = result.target_description if result.described_by else None  # shown when the studio wrote it
+        zh = replies.is_chinese(turn.text or decision.text)  # an upload's edit is stored with a quiet turn
+        reply = replies.made_reply(decision, recipe, source, target, result.unknown_words, result.tokens_ignored, zh)
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,

@@ -134,9 +134,3 @@ def encode_image(vae, pixels: torch.Tensor) -> torch.Tensor:
     dist = vae.encode(pixels.to(vae.device, vae.dtype)).latent_dist
     shift = vae.config.shift_factor or 0.0
     return (dist.mode() - shift) * vae.config.scaling_factor
-
-
-def decode_latents(vae, latents: torch.Tensor) -> torch.Tensor:
-    """Pixels in [-1, 1] from latents made by encode_image (or by the pipelines)."""
-    shift = vae.config.shift_factor or 0.0
-    return vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor + shift, return_dict=False)[0]

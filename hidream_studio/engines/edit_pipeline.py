@@ -23,9 +23,9 @@ import torch
 from PIL import Image
 
 from .edit_conditioning import encode_image, predict_edit_velocity, run_transformer
+from .formats import E1_ADAPTER
 from .i1 import Embeds, TextEncoders, decode
 from .runtime import StepReporter
-from .tiny import E1_ADAPTER
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain import EditRequest, EngineResult, GenerateRequest, InvalidImage, ModelUnavailable, StepProgress
+from .formats import E1_LORA
 from .presets import (
     aspect_ratios,
     format_edit_prompt,
@@ -36,7 +37,7 @@ def _warn_if_lora_base_differs(generator: ModelSpec, editor: ModelSpec | None) -
     """A LoRA editor is applied to the loaded generator's transformer: say so when it was trained on another."""
     from pathlib import Path
 
-    if editor is None or editor.form != "e1-lora" or not editor.meta.get("base") or not generator.local:
+    if editor is None or editor.form != E1_LORA or not editor.meta.get("base") or not generator.local:
         return
     base = (Path(editor.source) / editor.meta["base"]).resolve()
     if base != Path(generator.source).resolve():
@@ -103,7 +104,7 @@ class Engine:
             if models.editor is not None:
                 self.edit_pipeline = HiDreamEditPipeline(
                     self.text, models.pipe.vae, models.editor, models.pipe.transformer, models.editor_scheduler,
-                    lora=models.editor_form == "lora", offloader=models.offloader, pipe=models.pipe,
+                    lora=models.editor_form == E1_LORA, offloader=models.offloader, pipe=models.pipe,
                 )
             self.lock = device_lock(self.placement.device)
             from .planner import make_planner
@@ -176,10 +177,9 @@ class Engine:
         return EngineResult(
             image=image, model_id=self.editor_spec.id, model_revision=None, prompt_sent=prompt,
             negative_prompt=negative, seed=seed, steps=steps, guidance=guidance, image_guidance=image_guidance,
-            width=image.width, height=image.height, elapsed_s=elapsed,
-            extra={**info, "refine_strength": refine, "editor_form": models.editor_form,
-                   "target_description": description, "described_by": described_by,
-                   "tokens_ignored": self.text.tokens_past_limit(prompt)},
+            width=image.width, height=image.height, elapsed_s=elapsed, target_description=description,
+            described_by=described_by, tokens_ignored=self.text.tokens_past_limit(prompt),
+            extra={**info, "refine_strength": refine, "editor_form": models.editor_form},
         )
 
     def _target_description(self, preset, source, req: EditRequest) -> tuple[str | None, str | None]:

@@ -194,8 +194,8 @@ def generate(
         image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
         negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
         image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
-        extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
-               "unknown_words": text.unknown_words(req.prompt), "tokens_ignored": text.tokens_past_limit(req.prompt)},
+        unknown_words=text.unknown_words(req.prompt), tokens_ignored=text.tokens_past_limit(req.prompt),
+        extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2)},
     )
 
 

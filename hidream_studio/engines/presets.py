@@ -80,7 +80,7 @@ PRESETS: dict[str, Preset] = {
         negative_prompt="low resolution, blur", image_guidance=1.5, refine_strength=0.3,
         prompt_format="plain", edit_size="dynamic", sample_size=128, seconds_per_step=1.109,
     ),
-    # Small offline models (the folder's hidream_studio.json may override any field, see FORMATS.md).
+    # Small offline models (the folder's hidream_studio.json may override any field, see engines/formats.py).
     "tiny": Preset("tiny", "i1", None, 4, 3.0, "folder", 3.0, sample_size=16, vae_factor=2, seconds_per_step=0.05),
     "tiny-e1": Preset(
         "tiny-e1", "e1", None, 4, 3.0, "folder", 3.0, image_guidance=1.5, prompt_format="e1-full",

@@ -26,6 +26,7 @@ import re
 from PIL import Image
 
 from hidream_studio.domain import InvalidParams
+from hidream_studio.engines.describers import register_describer
 
 from . import checker, world
 
@@ -138,3 +139,6 @@ def _contains(text: str, wording: str, lang: str) -> bool:
         return False
     rest = text[:match.start()] + " " + text[match.end():]
     return not (set(re.findall(r"\w+", rest)) & _EN_WORLD)
+
+
+register_describer("nano-world", target_description)  # the nano editor's preset names it (nano/export.py)

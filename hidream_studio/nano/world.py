@@ -87,9 +87,6 @@ class Scene:
     def key(self) -> str:
         return self.background + "|" + "|".join(s.key() for s in self.shapes)
 
-    def shape_of_kind(self, kind: str) -> Shape | None:
-        return next((s for s in self.shapes if s.kind == kind), None)
-
 
 @dataclass(frozen=True)
 class Edit:

@@ -37,7 +37,7 @@ from ..domain import (
     Version,
     VersionKind,
 )
-from . import db
+from . import db, export
 from . import queries as q
 from .cache import TreeCache
 from .files import ImageFiles, encode_png, recipe_metadata
@@ -276,19 +276,30 @@ class Store:
     # ------------------------------------------------------------------ export, maintenance
     def export_version(self, session_id: str, number: int, dest: Path, owner: str | None = None) -> Path:
         """Write version `number` as a PNG with its recipe chunks to `dest` (file or folder)."""
-        from .export import export_version
-
+        with self._tx() as conn:
+            s = q.find_session(conn, session_id, owner)  # by id, or by title as get_session
+            q.check_number(number, s.last_number)
+            session = q.session_info(s)
+            version = q.fetch_version(conn, s.id, number, self.files.path_str)
         with self._guard():
-            return export_version(self, session_id, number, Path(dest), owner)
+            return export.export_version(session, version, Path(dest))
 
     def export_session(
         self, session_id: str, dest: Path, branch: int | None = None, owner: str | None = None
     ) -> Path:
-        """Write a zip of the session (or of the lineage of version `branch`) to `dest`."""
-        from .export import export_session
+        """Write a zip of the session (or of the lineage of version `branch`) to `dest`.
 
+        The session, its versions and its transcript are read in one transaction, so the zip is one
+        consistent snapshot even while other turns are being stored."""
+        with self._tx() as conn:
+            s = q.find_session(conn, session_id, owner)  # by id, or by title as get_session
+            snapshot = export.SessionSnapshot(
+                session=q.session_info(s),
+                versions=q.fetch_versions(conn, s.id, self.files.path_str),
+                turns=q.fetch_messages(conn, s.id),
+            )
         with self._guard():
-            return export_session(self, session_id, Path(dest), branch, owner)
+            return export.export_session(snapshot, Path(dest), branch)
 
     def collect_orphans(self, min_age_s: float = 60.0) -> int:
         """Delete image files no version references and older than `min_age_s`; returns the count.

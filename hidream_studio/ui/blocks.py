@@ -14,6 +14,7 @@ from ..config import Settings
 from ..studio import Studio
 from . import present
 from .handlers import Handlers
+from .outputs import Outputs
 
 DEVICE_SLOT = "device"  # every model job shares one queue slot: one job at a time on the device
 CSS = """
@@ -24,7 +25,6 @@ CSS = """
 
 def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
     """The whole page for one Studio. Launch with `demo.launch(**launch_kwargs(settings))`."""
-    handlers = Handlers(studio, public=settings.public)
     gr.set_static_paths([str(settings.images_dir)])
     with gr.Blocks(title="HiDream Studio", analytics_enabled=False) as demo:
         ui = SimpleNamespace()
@@ -41,7 +41,7 @@ def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
                 _render_settings(ui, studio)
             with gr.Column(scale=4):
                 _render_sessions(ui, public=settings.public)
-        _wire(demo, ui, handlers)
+        _wire(demo, ui, Handlers(studio, public=settings.public, out=_outputs(ui)))
     demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
     return demo
 
@@ -135,19 +135,25 @@ def _render_sessions(ui, public: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------- events
+def _outputs(ui) -> Outputs:
+    """The rendered components as the page's named outputs (the one place they are mapped)."""
+    return Outputs(input=ui.input, chat=ui.chat, canvas=ui.canvas, versions=ui.versions, tree=ui.tree,
+                   sessions=ui.sessions, progress=ui.progress, state=ui.state)
+
+
 def _wire(demo: gr.Blocks, ui, h: Handlers) -> None:
-    picture = [ui.chat, ui.canvas, ui.versions, ui.tree, ui.sessions, ui.progress, ui.state]
+    picture, everything = h.out.picture(), h.out.all()
     knobs = [ui.steps, ui.guidance, ui.edit_guidance, ui.image_guidance, ui.seed, ui.aspect]
     quick = {"concurrency_limit": 8, "show_progress": "hidden"}
 
     demo.load(h.load, [ui.state], picture, **quick)
     send = ui.input.submit(
-        h.send, [ui.input, ui.state, *knobs], [ui.input, *picture],
+        h.send, [ui.input, ui.state, *knobs], everything,
         concurrency_id=DEVICE_SLOT, api_name="send",
     )
-    flip = ui.flip.click(h.flip, [ui.state], [ui.input, *picture], concurrency_id=DEVICE_SLOT, api_name="flip")
+    flip = ui.flip.click(h.flip, [ui.state], everything, concurrency_id=DEVICE_SLOT, api_name="flip")
     for stopper, api_name in ((ui.stop.click, "stop"), (ui.input.stop, False)):
-        stopper(h.stop, [ui.state], [ui.input, *picture], cancels=[send, flip], api_name=api_name, **quick)
+        stopper(h.stop, [ui.state], everything, cancels=[send, flip], api_name=api_name, **quick)
     ui.undo.click(h.undo, [ui.state], picture, api_name="undo", **quick)
     ui.redo.click(h.redo, [ui.state], picture, api_name="redo", **quick)
     ui.versions.select(h.select_version, [ui.state], picture, api_name=False, **quick)

@@ -1,7 +1,8 @@
 """Gradio event handlers: unpack widget values, call the Studio, translate errors. No SQL, no models.
 
-Every handler returns the whole session picture (chat, canvas, versions, tree, sessions) through
-`SessionPicture.updates()`, so the page never shows a half-updated state.
+Every handler ends by returning the whole session picture (chat, canvas, versions, tree, sessions,
+progress, state; `Handlers.show`) as updates of the page's named outputs (ui/outputs.py), so the
+page never shows a half-updated state; streaming updates in between name only what they change.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
 from ..domain import Cancelled, NotFound, StudioError, UserError
 from ..studio import GenSettings, Studio, Turn
 from . import present
+from .outputs import Outputs
 
 log = logging.getLogger(__name__)
 _DONE = object()
@@ -67,47 +70,55 @@ def settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, 
 
 
 class Handlers:
-    def __init__(self, studio: Studio, public: bool):
+    """The page's events. Each returns `self.out.update(...)`; events wired with `out.picture()`
+    as outputs never name `input`."""
+
+    def __init__(self, studio: Studio, public: bool, out: Outputs):
         self.studio = studio
         self.public = public
+        self.out = out
 
     # ------------------------------------------------------------------ pictures
-    def picture(self, ident: Identity, *, notice: str = "") -> tuple:
-        """(chat, canvas, versions, tree, sessions dropdown, progress, browser state)."""
+    def picture(self, ident: Identity, *, notice: str = "") -> dict[str, Any]:
+        """The session as the page draws it, by output name (every output but `input`)."""
         view = self.studio.view(ident.session, owner=ident.owner)
         # Every new visit opens a session; untouched, untitled ones are not worth listing.
         sessions = [s for s in self.studio.sessions(owner=ident.owner) if s.head or s.title or s.id == ident.session]
-        return (
-            present.chat_messages(view.messages, view.versions),
-            view.head.image_path if view.head else None,
-            present.gallery_items(view.versions, view.head),
-            present.tree_markdown(view.versions, view.head),
-            gr.update(choices=present.session_choices(sessions), value=view.session.id),
-            notice,
-            ident.to_state(),
-        )
+        return {
+            "chat": present.chat_messages(view.messages, view.versions),
+            "canvas": view.head.image_path if view.head else None,
+            "versions": present.gallery_items(view.versions, view.head),
+            "tree": present.tree_markdown(view.versions, view.head),
+            "sessions": gr.update(choices=present.session_choices(sessions), value=view.session.id),
+            "progress": notice,
+            "state": ident.to_state(),
+        }
+
+    def show(self, ident: Identity, *, notice: str = "", **changes: Any) -> dict:
+        """Updates drawing the whole session picture, plus `changes` of other outputs (e.g. input=)."""
+        return self.out.update(**{**self.picture(ident, notice=notice), **changes})
 
     def _open(self, state) -> Identity:
         """The browser's session, or a new one when it has none (or it was deleted)."""
         ident = Identity.from_state(state, self.public)
         if ident.session:  # an id, or (API callers) a session's name
             try:
-                ident.session = self.studio.store.get_session(ident.session, owner=ident.owner).id
+                ident.session = self.studio.session(ident.session, owner=ident.owner).id
                 return ident
             except NotFound:
                 pass
         ident.session = self.studio.new_session(owner=ident.owner).id
         return ident
 
-    def refused(self, ident: Identity, message: str) -> tuple:
-        """A user mistake: a toast and a line under the chat; the page keeps its content and the
-        input is given back (gr.Error would paint every output red)."""
+    def refused(self, ident: Identity, message: str, **changes: Any) -> dict:
+        """A user mistake: a toast and a line under the chat; the page keeps its content (gr.Error
+        would paint every output red). Events that own the input box give it back in `changes`."""
         gr.Warning(message)
-        return (gr.update(interactive=True), *self.picture(ident, notice=f"⚠ {message}"))
+        return self.show(ident, notice=f"⚠ {message}", **changes)
 
     # ------------------------------------------------------------------ events
     def load(self, state):
-        return self.picture(self._open(state))
+        return self.show(self._open(state))
 
     def send(self, message, state, steps, guidance, edit_guidance, image_guidance, seed, aspect,
              progress=gr.Progress()) -> Iterator:
@@ -117,19 +128,19 @@ class Handlers:
         text = (message.get("text") or "").strip()
         files = message.get("files") or []
         if not text and not files:
-            yield self.refused(ident, "Type a message or attach an image.")
+            yield self.refused(ident, "Type a message or attach an image.", input=gr.update(interactive=True))
             return
         settings = settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect)
         turn = Turn(ident.session, text, attachment=files[0] if files else None, owner=ident.owner, settings=settings)
         # First update: the input is cleared and locked, the user's words appear at once.
-        chat, *rest = self.picture(ident, notice="Working…")
-        pending = chat + [{"role": "user", "content": text or "(image)"}]
-        yield (gr.update(value=None, interactive=False), pending, *rest)
+        picture = self.picture(ident, notice="Working…")
+        picture["chat"] = picture["chat"] + [{"role": "user", "content": text or "(image)"}]
+        yield self.out.update(input=gr.update(value=None, interactive=False), **picture)
         yield from self._run_streaming(ident, lambda on_step: self.studio.handle(turn, on_step=on_step), progress)
 
     def flip(self, state, progress=gr.Progress()) -> Iterator:
         ident = self._open(state)
-        yield (gr.update(interactive=False), *self.picture(ident, notice="Re-running the last turn the other way…"))
+        yield self.show(ident, notice="Re-running the last turn the other way…", input=gr.update(interactive=False))
         yield from self._run_streaming(
             ident, lambda on_step: self.studio.flip_last(ident.session, owner=ident.owner, on_step=on_step), progress
         )
@@ -152,42 +163,37 @@ class Handlers:
         try:
             while (item := updates.get()) is not _DONE:
                 progress((item.step, item.total), desc="Denoising", unit="steps")
-                yield (
-                    gr.skip(), gr.skip(),
-                    item.preview if item.preview is not None else gr.skip(),
-                    gr.skip(), gr.skip(), gr.skip(),
-                    present.progress_text(item.step, item.total),
-                    gr.skip(),
-                )
+                preview = {} if item.preview is None else {"canvas": item.preview}
+                yield self.out.update(progress=present.progress_text(item.step, item.total), **preview)
         except GeneratorExit:  # Stop pressed or the page closed: stop the engine within one step
             self.studio.cancel(ident.session)
             raise
         error = outcome.get("error")
         if isinstance(error, UserError):
-            yield self.refused(ident, str(error))
+            yield self.refused(ident, str(error), input=gr.update(interactive=True))
             return
         if error is not None and not isinstance(error, Cancelled):
             if not isinstance(error, StudioError):
                 log.error("turn failed", exc_info=error)
             # A fault, not a mistake: shown as an error, and the page is redrawn first.
-            yield (gr.update(interactive=True), *self.picture(ident))
+            yield self.show(ident, input=gr.update(interactive=True))
             raise gr.Error(f"This turn could not be finished: {error}")
         notice = "Stopped. Nothing was saved." if error is not None else ""
-        yield (gr.update(value=None, interactive=True), *self.picture(ident, notice=notice))
+        yield self.show(ident, notice=notice, input=gr.update(value=None, interactive=True))
 
     def stop(self, state):
         """Stop the session's running job (the engine stops within one step) and give the input back."""
         ident = self._open(state)
         stopped = self.studio.cancel(ident.session)
-        return (gr.update(interactive=True), *self.picture(ident, notice="Stopped. Nothing was saved." if stopped else ""))
+        return self.show(ident, notice="Stopped. Nothing was saved." if stopped else "", input=gr.update(interactive=True))
 
-    def _head_action(self, state, action) -> tuple:
+    def _head_action(self, state, action) -> dict:
         ident = self._open(state)
         try:
             result = action(ident)
         except UserError as exc:
-            return self.refused(ident, str(exc))[1:]
-        return self.picture(ident, notice=result.reply)
+            return self.refused(ident, str(exc))
+        return self.show(ident, notice=result.reply)
 
     def undo(self, state):
         return self._head_action(state, lambda i: self.studio.undo(i.session, owner=i.owner))
@@ -197,38 +203,38 @@ class Handlers:
 
     def select_version(self, state, evt: gr.SelectData):
         ident = self._open(state)
-        versions = self.studio.store.versions(ident.session, owner=ident.owner)
+        versions = self.studio.versions(ident.session, owner=ident.owner)
         if evt.index is None or not 0 <= int(evt.index) < len(versions):
-            return self.picture(ident)
+            return self.show(ident)
         number = versions[int(evt.index)].number
         return self._head_action(state, lambda i: self.studio.checkout(i.session, number, owner=i.owner))
 
     def new_session(self, state):
         ident = Identity.from_state(state, self.public)
         ident.session = self.studio.new_session(owner=ident.owner).id
-        return self.picture(ident, notice="New session.")
+        return self.show(ident, notice="New session.")
 
     def switch_session(self, session_id, state):
         ident = Identity.from_state(state, self.public)
         if not session_id or session_id == ident.session:
-            return self.picture(self._open(state))
+            return self.show(self._open(state))
         try:
-            self.studio.store.get_session(session_id, owner=ident.owner)
+            self.studio.session(session_id, owner=ident.owner)
         except NotFound as exc:
-            return self.refused(self._open(state), str(exc))[1:]
+            return self.refused(self._open(state), str(exc))
         ident.session = session_id
-        return self.picture(ident)
+        return self.show(ident)
 
     def rename(self, title, state):
         ident = self._open(state)
         try:
             self.studio.rename_session(ident.session, title, owner=ident.owner)
         except UserError as exc:
-            return self.refused(ident, str(exc))[1:]
-        return self.picture(ident, notice="Renamed.")
+            return self.refused(ident, str(exc))
+        return self.show(ident, notice="Renamed.")
 
     def delete(self, state):
         ident = self._open(state)
         self.studio.delete_session(ident.session, owner=ident.owner)
         ident.session = None
-        return self.picture(self._open(ident.to_state()), notice="Session deleted.")
+        return self.show(self._open(ident.to_state()), notice="Session deleted.")

@@ -36,6 +36,14 @@ def test_reply_says_when_a_prompt_is_longer_than_the_model_reads(studio, session
     assert "longer than the model reads" not in say(studio, session, "a red circle").reply
 
 
+def test_replies_follow_the_language_of_the_message(studio, session):
+    made = say(studio, session, "蓝色背景上的一只猫")
+    assert made.reply.startswith("用 I1 生成了新图（模型不认识这些词，已忽略：只） · 种子 7 · 2 步 · ")
+    edited = say(studio, session, "把猫变成红色")
+    assert edited.decision.route is Route.EDIT and edited.reply.startswith("用 E1 编辑了 v1 · 种子 7 · 2 步")
+    assert say(studio, session, "another one").reply.startswith("Variation with a new seed · seed")
+
+
 def test_generate_edit_undo_redo(studio, session):
     made = say(studio, session, "a red circle on a blue background")
     assert made.decision.route is Route.GENERATE
