@@ -132,7 +132,7 @@ class Planner:
         result, outcome = None, f"past its {self.budget_s:g} s budget"
         # The budget covers waiting for the device too: while another session's image holds it, a
         # message is routed by the fallback at once rather than after that whole image.
-        if not self.lock.acquire(timeout=max(self.budget_s, 0.0)):
+        if not self.lock.acquire(timeout=min(max(self.budget_s, 0.0), threading.TIMEOUT_MAX)):
             outcome = "the device is busy with another job"
         else:
             try:
