@@ -77,9 +77,9 @@ def planner_bench(llama, repeats: int) -> dict:
     import torch
     from bench_planner import planner_latency
 
+    from hidream_studio.engines import planner_io as io
     from hidream_studio.engines.planner import Planner
     from hidream_studio.engines.tiny import TINY_WORDS, build_llama_tokenizer
-    from hidream_studio.router import planner_io as io
 
     prompt_words = " ".join([io.ROUTE_SYSTEM, io.DESCRIBE_SYSTEM, io.REPLY_SYSTEM, io.EXPAND_SYSTEM,
                              "current picture versions previous turn message instruction image cat wearing hat "

@@ -37,19 +37,17 @@ def _median(fn, repeats: int, sync=lambda: None) -> float:
 
 def planner_latency(planner, repeats: int, sync=lambda: None) -> dict:
     """Median seconds of each planner job (budget lifted), and the prompt sizes they ran at."""
+    from hidream_studio.engines import planner_io as io
     from hidream_studio.engines.planner import MAX_NEW_TOKENS
-    from hidream_studio.router import planner_io as io
-    from hidream_studio.router import route
 
     planner.budget_s = 1e9
     empty = io.PlannerState(False)
     prompts = [f"a cat wearing a {c} hat, studio photo" for c in ("red", "blue", "green", "white")] * 3
     full = io.PlannerState(True, prompts[-1], tuple(enumerate(prompts, start=1)), head=12, previous_route="edit")
     message = "go back to the one with the red hat"
-    fallback = route(message, has_canvas=True)
     out = {
-        "route_no_canvas_s": _median(lambda: planner.route("a lighthouse at night", empty, fallback), repeats, sync),
-        "route_12_versions_s": _median(lambda: planner.route(message, full, fallback), repeats, sync),
+        "route_no_canvas_s": _median(lambda: planner.choose_route("a lighthouse at night", empty), repeats, sync),
+        "route_12_versions_s": _median(lambda: planner.choose_route(message, full), repeats, sync),
         "describe_s": _median(lambda: planner.describe("make the hat green", prompts[0]), repeats, sync),
         "reply_s": _median(lambda: planner.reply("thanks, that's great!", full), repeats, sync),
         "expand_s": _median(lambda: planner.expand("a cat in a hat"), repeats, sync),

@@ -33,9 +33,10 @@ from .domain import (
     Version,
     VersionKind,
 )
+from .engines.planner_io import PlannerState, shown
 from .imageio import open_image
 from .router import flipped, route
-from .router.planner_io import PLANNED_ROUTES, PlannerState, shown
+from .router.planned import PLANNED_ROUTES, planned_decision
 
 OnStep = Callable[[StepProgress], None]
 NEW_VERSION = 0  # Message.version placeholder the store replaces with the version it creates
@@ -220,7 +221,8 @@ class Studio:
         planner = getattr(self.engine, "planner", None)
         if planner is None or decision.route not in PLANNED_ROUTES:
             return decision
-        return planner.route(text, self.planner_state(session.id, turn.owner), decision)
+        choice = planner.choose_route(text, self.planner_state(session.id, turn.owner))
+        return planned_decision(text, choice, decision, why_not=planner.last.outcome if planner.last else "")
 
     def planner_state(self, session_id: str, owner: str | None = None) -> PlannerState:
         """What the planner is told of a session: the canvas, its versions and the previous turn's route."""
@@ -232,10 +234,15 @@ class Studio:
                             versions=tuple((v.number, shown(v.recipe)) for v in versions),
                             head=head.number if head else None, previous_route=previous)
 
-    def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
+    def _planner_reply(self, turn, session) -> str | None:
+        """The planner's answer to a conversation turn, when one is loaded and it answers well."""
         planner = getattr(self.engine, "planner", None)
-        answer = planner.reply(turn.text, self.planner_state(session.id, turn.owner)) if planner else None
-        reply = answer or replies.chat_reply(turn.text)
+        if planner is None:
+            return None
+        return planner.reply(turn.text, self.planner_state(session.id, turn.owner), replies.HELP_EN)
+
+    def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
+        reply = self._planner_reply(turn, session) or replies.chat_reply(turn.text)
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
         return TurnResult(decision, reply, head)
 

@@ -1,4 +1,5 @@
-"""The planner's prompts and answer checks (no model, no torch): what the Llama is asked and what is accepted."""
+"""The planner's prompts and answer checks (no model, no torch): what the Llama is asked, what is
+accepted, and how its choice becomes the studio's Decision."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import sys
 import pytest
 
 from hidream_studio.domain import Decision, Recipe, Route, VersionKind
-from hidream_studio.router import planner_io as io
+from hidream_studio.engines import planner_io as io
 from hidream_studio.router import route
+from hidream_studio.router.planned import planned_decision
 
 EMPTY = io.PlannerState(has_canvas=False)
 CANVAS = io.PlannerState(has_canvas=True, canvas_prompt="a cat in a blue hat", versions=(
@@ -42,22 +44,34 @@ def test_route_prompt_shows_the_state_and_the_message():
     assert len(long) < 1000 and long.endswith("…")  # a pasted essay does not fill the model's context
 
 
-def test_decide_takes_the_likeliest_option_and_says_how_sure():
-    fallback = route("thanks, now make it blue please", has_canvas=True)
+def test_the_likeliest_option_becomes_the_decision():
+    message = "thanks, now make it blue please"
+    fallback = route(message, has_canvas=True)
     options = io.route_options(CANVAS)
-    d = io.decide("thanks, now make it blue please", options, [-9.0, -1.0, -3.0, -12.0, -12.0], fallback)
-    assert (d.route, d.by, d.target) == (Route.EDIT, "planner", None)
+    choice = io.best_option(options, [-9.0, -1.0, -3.0, -12.0, -12.0])
+    assert choice.option == {"route": "edit"} and 0.8 < choice.confidence < 0.9
+    d = planned_decision(message, choice, fallback)
+    assert (d.route, d.by, d.target, d.confidence) == (Route.EDIT, "planner", None, choice.confidence)
     assert d.text == fallback.text == "make it blue"  # the rules' cleaning, not the raw message
-    assert 0.8 < d.confidence < 0.9 and "planner chose" in d.reason
-    back = io.decide("go back to the one with the red hat", options, [-5, -5, -5, -0.1, -4], fallback)
+    assert d.reason == f'planner chose {{"route": "edit"}} (p={choice.confidence:.2f})'
+    back = planned_decision("go back to the one with the red hat", io.best_option(options, [-5, -5, -5, -0.1, -4]), fallback)
     assert (back.route, back.target, back.text) == (Route.CHECKOUT, 1, "")
-    chat = io.decide("  that's  great!", options, [-5, -5, -0.5, -9, -9], route("that's great!", has_canvas=True))
+    chat = planned_decision("  that's  great!", io.best_option(options, [-5, -5, -0.5, -9, -9]),
+                            route("that's great!", has_canvas=True))
     assert (chat.route, chat.text) == (Route.CHAT, "that's great!")
-    # The rules read a question as chat; the planner's picture gets the cleaned message.
-    drawn = io.decide("please, a dog on a beach", io.route_options(EMPTY), [-0.1, -3], Decision(Route.CHAT, "x"))
+    # The rules read it as chat; the planner's new picture gets the cleaned message.
+    drawn = planned_decision("please, a dog on a beach", io.best_option(io.route_options(EMPTY), [-0.1, -3]),
+                             Decision(Route.CHAT, "x"))
     assert (drawn.route, drawn.text) == (Route.GENERATE, "a dog on a beach")
     with pytest.raises(ValueError):
-        io.decide("x", options, [0.0], fallback)
+        io.best_option(options, [0.0])
+
+
+def test_without_a_choice_the_fallback_stands_and_says_why():
+    fallback = route("make it blue", has_canvas=True)
+    kept = planned_decision("make it blue", None, fallback, why_not="past its 3 s budget")
+    assert kept.route is fallback.route and kept.by == fallback.by and kept.text == fallback.text
+    assert kept.reason == f"{fallback.reason} (planner: past its 3 s budget)"
 
 
 @pytest.mark.parametrize("raw, instruction, want", [
@@ -107,6 +121,7 @@ def test_describe_reply_and_expand_prompts():
     assert user["content"] == "Current image: a cat in a red hat\nInstruction: make the hat green"
     assert "unknown" in io.describe_messages("make the hat green", None)[1]["content"]
     assert "HiDream Studio" in io.reply_messages("how do I undo?", CANVAS)[0]["content"]
+    assert "*undo*" in io.reply_messages("how do I undo?", CANVAS, help_text="say *undo*")[0]["content"]
     assert "a cat in a blue hat" in io.reply_messages("nice", CANVAS)[1]["content"]
     assert io.expand_messages("a cat")[1]["content"] == "a cat"
 
@@ -123,7 +138,7 @@ def test_what_a_version_shows():
 
 
 def test_no_torch_is_imported():
-    code = ("import sys, hidream_studio.router.planner_io, hidream_studio.studio; "
+    code = ("import sys, hidream_studio.engines.planner_io, hidream_studio.router.planned, hidream_studio.studio; "
             "print(sorted(m for m in ('torch', 'transformers', 'diffusers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -4,12 +4,12 @@ HiDream-I1 reads prompts through Llama-3.1-8B-Instruct (`pipe.text_encoder_4` / 
 loader loads it as `LlamaForCausalLM` (loader.load_generator), so its `lm_head` (not tied to the
 embeddings in Llama-3.1-8B: 128256 x 4096, 1 GB in bf16) is already in memory: the planner uses
 that very object and adds no weights, only the activations of a short call (a KV cache of a few
-hundred tokens). Prompts and answer checks live in router/planner_io.py (no torch).
+hundred tokens). Prompts and answer checks live in planner_io.py (no torch).
 
     planner = make_planner(settings, spec, pipe, device, lock)   # None when off
-    planner.route(message, state, fallback) -> Decision          # by="planner", or the fallback
+    planner.choose_route(message, state) -> Choice | None        # router.planned makes it a Decision
     planner.describe(instruction, canvas_prompt) -> str | None   # E1-Full's target description
-    planner.reply(message, state) -> str | None                  # a conversation turn's answer
+    planner.reply(message, state, help_text) -> str | None       # a conversation turn's answer
     planner.expand(prompt) -> str | None                         # a richer I1 prompt
 
 Routing scores the enumerated JSON answers (planner_io.route_options) by log-likelihood: one forward
@@ -17,7 +17,7 @@ of the prompt, then one batched forward of every option over the prompt's cache.
 generate greedily (at most max_new_tokens) and keep only an answer that ends by itself and passes
 its check. Every call holds the device lock and has a time budget (Settings.planner_budget_s) that
 counts the wait for that lock too: past it, with the device busy, on an invalid answer or a model
-error, the caller gets its fallback and `last` says why.
+error, the call returns None, the caller uses its fallback, and `last` says why.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any
 
 import torch
 
-from ..domain import Decision, ModelUnavailable
-from ..router import planner_io as io
+from ..domain import ModelUnavailable
+from . import planner_io as io
 
 log = logging.getLogger(__name__)
 
@@ -93,22 +93,19 @@ class Planner:
         self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
     # ---------------------------------------------------------------------------------- jobs
-    def route(self, message: str, state: io.PlannerState, fallback: Decision) -> Decision:
-        """The planner's decision among planner_io.route_options(state), or `fallback` (its reason
-        saying why the planner did not decide)."""
+    def choose_route(self, message: str, state: io.PlannerState) -> io.Choice | None:
+        """The likeliest of planner_io.route_options(state), or None (`last.outcome` says why)."""
         options = io.route_options(state)
         texts = [io.option_text(o) for o in options]
         scores = self._call("route", lambda deadline: self._score(io.route_messages(message, state), texts, deadline))
-        if scores is None:
-            return replace(fallback, reason=f"{fallback.reason} (planner: {self.last.outcome})")
-        return io.decide(message, options, scores, fallback)
+        return None if scores is None else io.best_option(options, scores)
 
     def describe(self, instruction: str, canvas_prompt: str | None) -> str | None:
         return self._write("describe", io.describe_messages(instruction, canvas_prompt),
                            lambda raw: io.check_description(raw, instruction))
 
-    def reply(self, message: str, state: io.PlannerState) -> str | None:
-        return self._write("reply", io.reply_messages(message, state), lambda raw: io.check_reply(raw, message))
+    def reply(self, message: str, state: io.PlannerState, help_text: str = "") -> str | None:
+        return self._write("reply", io.reply_messages(message, state, help_text), lambda raw: io.check_reply(raw, message))
 
     def expand(self, prompt: str) -> str | None:
         return self._write("expand", io.expand_messages(prompt), lambda raw: io.check_expansion(raw, prompt))

@@ -17,9 +17,8 @@ torch = pytest.importorskip("torch")
 from hidream_studio.config import Settings  # noqa: E402
 from hidream_studio.domain import ModelUnavailable, Route  # noqa: E402
 from hidream_studio.engines import load_engine  # noqa: E402
+from hidream_studio.engines import planner_io as io  # noqa: E402
 from hidream_studio.engines.planner import Planner, make_planner  # noqa: E402
-from hidream_studio.router import planner_io as io  # noqa: E402
-from hidream_studio.router import route  # noqa: E402
 
 CANVAS = io.PlannerState(True, "a red circle", ((1, "a red circle"), (2, "a blue circle")), head=2,
                          previous_route="edit")
@@ -53,7 +52,7 @@ def test_the_planner_is_the_pipelines_llama_and_leaves_it_as_it_was(planned):
     assert planner.model is pipe.text_encoder_4 and planner.tokenizer is pipe.tokenizer_4
     pointers = [p.data_ptr() for p in pipe.text_encoder_4.parameters()]
     before = planned.text._encode("a red circle", 40)
-    planner.route("a red circle", io.PlannerState(False), route("a red circle", has_canvas=False))
+    planner.choose_route("a red circle", io.PlannerState(False))
     planner.describe("make the circle blue", "a red circle")
     after = planned.text._encode("a red circle", 40)
     assert [p.data_ptr() for p in pipe.text_encoder_4.parameters()] == pointers  # no copy, nothing re-allocated
@@ -79,23 +78,18 @@ def test_option_scores_are_each_options_log_likelihood(planned):
 
 
 def test_route_is_one_of_the_states_options(planned):
-    fallback = route("make it bigger", has_canvas=True)
-    decision = planned.planner.route("make it bigger", CANVAS, fallback)
-    assert decision.by == "planner" and 0 < decision.confidence <= 1
-    assert {"route": decision.route.value, **({"target": decision.target} if decision.target else {})} \
-        in io.route_options(CANVAS)
-    empty = planned.planner.route("a cat", io.PlannerState(False), route("a cat", has_canvas=False))
-    assert empty.route in (Route.GENERATE, Route.CHAT)  # never an edit without a canvas
+    choice = planned.planner.choose_route("make it bigger", CANVAS)
+    assert choice.option in io.route_options(CANVAS) and 0 < choice.confidence <= 1
+    empty = planned.planner.choose_route("a cat", io.PlannerState(False))
+    assert empty.option in ({"route": "generate"}, {"route": "chat"})  # never an edit without a canvas
     assert planned.planner.last.job == "route" and planned.planner.last.used
 
 
 def test_past_the_time_budget_the_fallback_decides(planned):
     pipe = planned.models.pipe
     hurried = Planner(pipe.text_encoder_4, pipe.tokenizer_4, "cpu", threading.Lock(), budget_s=0.0)
-    fallback = route("make it bigger", has_canvas=True)
-    decision = hurried.route("make it bigger", CANVAS, fallback)
-    assert (decision.route, decision.by, decision.text) == (fallback.route, "rules", fallback.text)
-    assert "planner: past its 0 s budget" in decision.reason
+    assert hurried.choose_route("make it bigger", CANVAS) is None
+    assert hurried.last.outcome == "past its 0 s budget" and not hurried.last.used
     assert hurried.describe("make it bigger", "a red circle") is None
     assert hurried.last.outcome == "past its 0 s budget" and not hurried.last.used
 
@@ -103,11 +97,10 @@ def test_past_the_time_budget_the_fallback_decides(planned):
 def test_while_another_job_holds_the_device_the_fallback_decides_at_once(planned):
     pipe = planned.models.pipe
     planner = Planner(pipe.text_encoder_4, pipe.tokenizer_4, "cpu", planned.lock, budget_s=0.05)
-    fallback = route("make it bigger", has_canvas=True)
     with planned.lock:  # an image being made
-        decision = planner.route("make it bigger", CANVAS, fallback)
+        assert planner.choose_route("make it bigger", CANVAS) is None
+        assert planner.last.outcome == "the device is busy with another job"
         assert planner.expand("a red circle") is None
-    assert decision.by == "rules" and "the device is busy" in decision.reason
     assert planner.last.outcome == "the device is busy with another job"
 
 
@@ -132,7 +125,7 @@ def test_a_long_prompt_is_cut_to_the_models_positions(planned):
     ids = planner.prompt_ids(io.route_messages("make it blue", long), reserve=20)
     positions = planner.model.config.max_position_embeddings
     assert len(ids) == positions - 20 and ids[0] == planner.tokenizer.bos_token_id
-    assert planner.route("make it blue", long, route("make it blue", has_canvas=True)).by == "planner"
+    assert planner.choose_route("make it blue", long) is not None
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -12,10 +12,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from hidream_studio.domain import Route  # noqa: E402
+from hidream_studio.engines import planner_io as io  # noqa: E402
 from hidream_studio.engines.planner import Planner  # noqa: E402
-from hidream_studio.replies import is_chinese  # noqa: E402
-from hidream_studio.router import planner_io as io  # noqa: E402
+from hidream_studio.replies import HELP_EN, is_chinese  # noqa: E402
 from hidream_studio.router import route  # noqa: E402
+from hidream_studio.router.planned import planned_decision  # noqa: E402
 
 pytestmark = pytest.mark.weights
 
@@ -66,7 +67,8 @@ def planner():
 def test_routes_what_the_rules_get_wrong(planner):
     wrong = []
     for message, state, want, target in TURNS:
-        d = planner.route(message, state, route(message, has_canvas=state.has_canvas))
+        fallback = route(message, has_canvas=state.has_canvas)
+        d = planned_decision(message, planner.choose_route(message, state), fallback)
         if (d.route, d.target) != (want, target) or d.by != "planner":
             wrong.append((message, d.route.value, d.target, round(d.confidence, 2)))
     assert len(wrong) <= 1, wrong  # 18 of 19 at least
@@ -84,7 +86,7 @@ def test_describes_the_edited_image(planner, instruction, canvas, words):
 
 @pytest.mark.parametrize("message", ["thanks, that's great!", "谢谢！"])
 def test_replies_in_the_messages_language(planner, message):
-    reply = planner.reply(message, HATS)
+    reply = planner.reply(message, HATS, HELP_EN)
     assert reply is not None and is_chinese(reply) == is_chinese(message), planner.last
 
 

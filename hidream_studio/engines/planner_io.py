@@ -1,11 +1,12 @@
 """The planner's model-free half: the prompts it sends the resident Llama and strict checks of its answers.
 
-The planner (engines/planner.py) runs these prompts on HiDream-I1's own Llama-3.1-8B-Instruct. Its jobs:
+The planner (planner.py) runs these prompts on HiDream-I1's own Llama-3.1-8B-Instruct. Its jobs:
 
     route     new image, edit of the canvas, conversation, or a checkout of an earlier version named by
               what it shows ("go back to the one with the red hat"). The answer is CHOSEN, not written:
               route_options enumerates every valid JSON answer for the session's state and the model
-              scores each by log-likelihood (decide), so the output is valid by construction.
+              scores each by log-likelihood (best_option), so the output is valid by construction.
+              router/planned.py turns the choice into the studio's Decision.
     describe  E1-Full's "Target Image Description" from the instruction and the canvas' prompt (the
               official HiDream demo asks an external LLM for it).
     reply     the answer to a conversation turn.
@@ -25,15 +26,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..domain import Decision, Route, VersionKind
-from ..replies import HELP_EN, is_chinese
-from .core import normalize, strip_interjections, strip_politeness
+from ..domain import VersionKind
 
 ChatMessage = dict[str, str]  # {"role": "system" | "user", "content": ...}
 
 MAX_VERSIONS = 12  # the newest versions offered as checkout targets (and shown to the model)
 PROMPT_CHARS = 300  # a version prompt or canvas prompt is shown at most this long
-PLANNED_ROUTES = (Route.GENERATE, Route.EDIT, Route.CHAT)  # what the planner may overrule
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # replies.is_chinese's rule: any CJK character is Chinese
 
 
 @dataclass(frozen=True)
@@ -121,40 +120,22 @@ def route_messages(message: str, state: PlannerState) -> list[ChatMessage]:
     return [{"role": "system", "content": ROUTE_SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
 
-def softmax(scores: Sequence[float]) -> list[float]:
-    top = max(scores)
-    weights = [math.exp(s - top) for s in scores]
-    total = sum(weights)
-    return [w / total for w in weights]
+@dataclass(frozen=True)
+class Choice:
+    """The planner's route: one of route_options, and its share of the probability over all of them."""
+
+    option: dict
+    confidence: float
 
 
-def cleaned(message: str) -> str:
-    """The message without greetings, thanks and politeness ("thanks! now make it blue please" ->
-    "now make it blue"): the router's own cleaning, so planner and rules send the same prompt."""
-    rest, _ = strip_interjections(normalize(message))
-    return strip_politeness(rest) or " ".join(message.split())
-
-
-def decide(message: str, options: Sequence[dict], scores: Sequence[float], fallback: Decision) -> Decision:
-    """The Decision of the best-scored option (scores: log-likelihoods, one per option).
-
-    confidence is the option's share of the probability over all options. The text is the cleaned
-    message (the rules' cleaning when they read it as a picture too), the message as typed for chat.
-    """
+def best_option(options: Sequence[dict], scores: Sequence[float]) -> Choice:
+    """The likeliest option (scores: log-likelihoods, one per option), with its softmax probability."""
     if not options or len(options) != len(scores):
         raise ValueError("one score per option is needed")
-    probs = softmax(scores)
-    best = max(range(len(options)), key=probs.__getitem__)
-    option = options[best]
-    route = Route(option["route"])
-    if route is Route.CHAT:
-        text = " ".join(message.split())
-    elif route is Route.CHECKOUT:
-        text = ""
-    else:
-        text = fallback.text if fallback.route in (Route.GENERATE, Route.EDIT) and fallback.text else cleaned(message)
-    reason = f"planner chose {option_text(option)} (p={probs[best]:.2f})"
-    return Decision(route, text, option.get("target"), reason, 1, probs[best], "planner")
+    top = max(scores)
+    weights = [math.exp(s - top) for s in scores]
+    best = max(range(len(options)), key=weights.__getitem__)
+    return Choice(options[best], weights[best] / sum(weights))
 
 
 # ------------------------------------------------------------------------------------------ describe
@@ -186,7 +167,7 @@ def _one_line(raw: str) -> str | None:
 def _plain_text(text: str | None, like: str, limit: int) -> bool:
     """Not empty, not JSON or markup, at most `limit` characters, in the language of `like`."""
     return (bool(text) and len(text) <= limit and text[0] not in "{[<#" and "<|" not in text
-            and is_chinese(text) == is_chinese(like))
+            and bool(_CJK.search(text)) == bool(_CJK.search(like)))
 
 
 def check_description(raw: str, instruction: str) -> str | None:
@@ -199,14 +180,15 @@ def check_description(raw: str, instruction: str) -> str | None:
 REPLY_SYSTEM = (
     "You are the assistant of HiDream Studio, a chat app that creates and edits images. This message is "
     "conversation, not a picture request: answer it briefly (one or two sentences), warmly, in the "
-    "language of the message. Do not claim to have drawn or changed anything. If it asks how the studio "
-    "works, answer from this help:\n" + HELP_EN
+    "language of the message. Do not claim to have drawn or changed anything."
 )
 
 
-def reply_messages(message: str, state: PlannerState) -> list[ChatMessage]:
+def reply_messages(message: str, state: PlannerState, help_text: str = "") -> list[ChatMessage]:
+    """help_text: the studio's help (replies.HELP_EN), for questions about how it works."""
+    system = REPLY_SYSTEM + (f" If it asks how the studio works, answer from this help:\n{help_text}" if help_text else "")
     context = f"(The canvas shows: {_short(state.canvas_prompt)})\n" if state.has_canvas and state.canvas_prompt else ""
-    return [{"role": "system", "content": REPLY_SYSTEM}, {"role": "user", "content": context + _short(message, 600)}]
+    return [{"role": "system", "content": system}, {"role": "user", "content": context + _short(message, 600)}]
 
 
 def check_reply(raw: str, message: str) -> str | None:
