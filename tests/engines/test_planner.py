@@ -19,6 +19,7 @@ from hidream_studio.domain import ModelUnavailable, Route  # noqa: E402
 from hidream_studio.engines import load_engine  # noqa: E402
 from hidream_studio.engines import planner_io as io  # noqa: E402
 from hidream_studio.engines.planner import Planner, make_planner  # noqa: E402
+from hidream_studio.replies import HELP_EN  # noqa: E402
 
 CANVAS = io.PlannerState(True, "a red circle", ((1, "a red circle"), (2, "a blue circle")), head=2,
                          previous_route="edit")
@@ -190,7 +191,7 @@ def test_taught_planner_routes_describes_replies_expands_and_resolves_a_referenc
 
     # 2. Thanks after a picture: conversation, answered by the planner; the canvas stays.
     teach(planner, (io.route_messages("thanks!", studio.planner_state(session)), '{"route": "chat"}'),
-          (io.reply_messages("thanks!", studio.planner_state(session)), "you are welcome"))
+          (io.reply_messages("thanks!", studio.planner_state(session), HELP_EN), "you are welcome"))
     thanks = say("thanks!")
     assert (thanks.decision.route, thanks.decision.by, thanks.reply) == (Route.CHAT, "planner", "you are welcome")
     assert thanks.head.number == 1 and thanks.created == []
