@@ -88,7 +88,10 @@ class Planner:
         eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
         eos = eos if eos is not None else tokenizer.eos_token_id
         self.eos_ids = [int(e) for e in (eos if isinstance(eos, list | tuple) else [eos])]
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
+        # The token that ends an assistant turn (Llama-3.1-Instruct: <|eot_id|>, the tokenizer's eos; its
+        # generation config also stops at <|end_of_text|> and <|eom_id|>): what a finished option ends with.
+        self.end_id = tokenizer.eos_token_id if tokenizer.eos_token_id in self.eos_ids else self.eos_ids[0]
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.end_id
         # transformers renamed forward's `past_key_values` to `cache` (5.2x; the old name warns, then goes).
         self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
@@ -168,7 +171,7 @@ class Planner:
 
     def option_ids(self, option: str) -> list[int]:
         """An option's tokens, ended like a finished answer (so "target": 1 does not win over 12)."""
-        return list(self.tokenizer(option, add_special_tokens=False).input_ids) + [self.eos_ids[0]]
+        return list(self.tokenizer(option, add_special_tokens=False).input_ids) + [self.end_id]
 
     def _forward(self, input_ids: torch.Tensor, **kwargs):
         return self.model(input_ids=input_ids.to(self.device), output_attentions=False,
