@@ -142,3 +142,24 @@ def test_no_torch_is_imported():
             "print(sorted(m for m in ('torch', 'transformers', 'diffusers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_planner_settings_from_the_command_line_and_the_environment(monkeypatch, tmp_path):
+    from hidream_studio.cli import build_parser, settings_from_args
+    from hidream_studio.config import Settings
+    from hidream_studio.domain import UserError
+
+    monkeypatch.delenv("HIDREAM_STUDIO_PLANNER", raising=False)
+    monkeypatch.delenv("HIDREAM_STUDIO_EXPAND_PROMPTS", raising=False)
+    plain = settings_from_args(build_parser().parse_args(["--home", str(tmp_path), "route", "x"]))
+    assert (plain.planner, plain.planner_budget_s, plain.expand_prompts) == ("auto", 3.0, False)
+    args = build_parser().parse_args(["--home", str(tmp_path), "--planner", "off", "--expand-prompts", "route", "x"])
+    assert (settings_from_args(args).planner, settings_from_args(args).expand_prompts) == ("off", True)
+    monkeypatch.setenv("HIDREAM_STUDIO_PLANNER", "on")
+    monkeypatch.setenv("HIDREAM_STUDIO_PLANNER_BUDGET", "0.5")
+    monkeypatch.setenv("HIDREAM_STUDIO_EXPAND_PROMPTS", "1")
+    env = Settings.from_env(home=tmp_path)
+    assert (env.planner, env.planner_budget_s, env.expand_prompts) == ("on", 0.5, True)
+    monkeypatch.setenv("HIDREAM_STUDIO_PLANNER_BUDGET", "soon")
+    with pytest.raises(UserError, match="HIDREAM_STUDIO_PLANNER_BUDGET must be a number of seconds"):
+        Settings.from_env(home=tmp_path)
