@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..domain import VersionKind
+from .presets import E1_FULL_FORMAT
 
 ChatMessage = dict[str, str]  # {"role": "system" | "user", "content": ...}
 
@@ -51,7 +52,7 @@ class PlannerState:
     previous_route: str | None = None
 
 
-_TARGET = "Target Image Description:"  # presets.E1_FULL_FORMAT's second half
+_TARGET = E1_FULL_FORMAT.split("{description}")[0].split(". ")[-1]  # "Target Image Description: "
 
 
 def shown(recipe) -> str:
