@@ -194,12 +194,12 @@ class Planner:
             batch = torch.tensor([w + [self.pad_id] * (longest - len(w)) for w in wanted])
             logits = self._forward(batch[:, :-1], **{self._cache_arg: cache}, use_cache=True).logits.float()
             rest = torch.log_softmax(logits, dim=-1)
-        scores = []
-        for i, w in enumerate(wanted):
-            total = first[w[0]].item()
-            total += sum(rest[i, j - 1, w[j]].item() for j in range(1, len(w)))
-            scores.append(total)
-        return scores
+            # Option token j (j >= 1) is predicted at position j - 1; pads after an option's end count nothing.
+            batch = batch.to(rest.device)
+            following = rest.gather(-1, batch[:, 1:].unsqueeze(-1)).squeeze(-1).cpu()
+            starts = first[batch[:, 0]].cpu()
+        real = torch.arange(longest - 1) < torch.tensor([len(w) - 1 for w in wanted]).unsqueeze(1)
+        return (starts + (following * real).sum(dim=1)).tolist()
 
     def _generate(self, messages: list[io.ChatMessage], max_new_tokens: int, deadline: float) -> tuple[str, bool]:
         """Greedy answer to `messages`: (text, finished), finished when it ended with an end token
