@@ -38,6 +38,18 @@ def _env_int(name: str, default: int) -> int:
         raise UserError(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}.") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        from .domain import UserError
+
+        raise UserError(f"{ENV_PREFIX}{name} must be a number of seconds, not {value!r}.") from None
+
+
 def default_home() -> Path:
     return Path(_env("HOME", str(Path.home() / ".hidream-studio"))).expanduser()
 
@@ -81,6 +93,9 @@ class Settings:
     engine: str | None = None  # None/"local": in this process; "ray" or a Ray address: `engine-serve`'s replicas
     host: str = "127.0.0.1"
     port: int = 7860
+    planner: str = "auto"  # auto | on | off: the resident Llama as planner (engines/planner.py)
+    planner_budget_s: float = 3.0  # past this a planner call falls back to the classifier / rules
+    expand_prompts: bool = False  # the planner rewrites terse prompts for I1 (the typed one stays in the recipe)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -101,6 +116,9 @@ class Settings:
             engine=_env("ENGINE"),
             host=_env("HOST", "0.0.0.0" if on_space else "127.0.0.1"),
             port=_env_int("PORT", int(os.environ.get("GRADIO_SERVER_PORT") or 7860)),
+            planner=_env("PLANNER", "auto"),
+            planner_budget_s=_env_float("PLANNER_BUDGET", 3.0),
+            expand_prompts=_env_bool("EXPAND_PROMPTS"),
         )
         return settings.with_(**{k: v for k, v in overrides.items() if v is not None})
 

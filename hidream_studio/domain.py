@@ -125,6 +125,7 @@ class EditRequest:
     guidance: float | None = None
     image_guidance: float | None = None
     refine_strength: float | None = None
+    source_prompt: str | None = None  # what the source shows (its recipe's prompt), for a planner's description
 
 
 @dataclass

@@ -36,10 +36,12 @@ from .domain import (
     Version,
     VersionKind,
 )
+from .engines.planner_io import PlannerState, shown
 from .imageio import open_image
 from .region import Region, composite
 from .router import flipped, route
 from .router.options import split_options
+from .router.planned import PLANNED_ROUTES, planned_decision
 
 OnStep = Callable[[StepProgress], None]
 
@@ -212,7 +214,7 @@ class Studio:
             raise UserError("Type a message or attach an image.")
         session = self.store.get_session(turn.session_id, owner=turn.owner)
         head = self.store.head(session.id, owner=turn.owner)
-        decision = turn.force or self._decide(text, head, turn)
+        decision = turn.force or self._decide(turn, session, head, text)
         if turn.region is not None and decision.route in (Route.GENERATE, Route.EDIT):
             # A marked region makes the message an instruction for that part of the canvas.
             decision = replace(decision, route=Route.EDIT, reason=f"{decision.reason}; limited to the marked region")
@@ -244,19 +246,6 @@ class Studio:
         except StudioError:  # e.g. the session was deleted meanwhile: the refusal itself still stands
             pass
 
-    @staticmethod
-    def _decide(text: str, head: Version | None, turn: Turn) -> Decision:
-        """The router's decision, with the number of candidates asked for ("a cat, 4 options": a new
-        image x4; "再来三张" alone: three more of the current picture) or set in the settings."""
-        count, rest = split_options(text) if turn.attachment is None else (1, text)
-        if count > 1 and not rest:
-            return Decision(Route.VARIATION, "", None, f"asks for {count} more options", count=count)
-        decision = route(rest, has_canvas=head is not None, has_attachment=turn.attachment is not None)
-        count = count if count > 1 else turn.settings.options
-        if count > 1 and decision.route in (Route.GENERATE, Route.VARIATION):
-            return replace(decision, count=min(count, MAX_OPTIONS))
-        return decision
-
     def undo(self, session_id: str, owner: str | None = None) -> TurnResult:
         return self.handle(Turn(session_id, "undo", owner=owner, force=Decision(Route.UNDO, "", None, "button")))
 
@@ -286,8 +275,43 @@ class Studio:
         return self.handle(Turn(session_id, other.text, owner=owner, force=other), on_step=on_step)
 
     # ---------------------------------------------------------------- route handlers
+    def _decide(self, turn, session, head, text: str) -> Decision:
+        """Rules first (explicit commands, uploads); then the planner, when the engine has one loaded,
+        for new image / edit / conversation; the rules' or classifier's decision is its fallback.
+        The number of candidates asked for ("a cat, 4 options": a new image x4; "再来三张" alone: three
+        more of the current picture) or set in the settings goes into the decision's count."""
+        count, rest = split_options(text) if turn.attachment is None else (1, text)
+        if count > 1 and not rest:
+            return Decision(Route.VARIATION, "", None, f"asks for {count} more options", count=count)
+        decision = route(rest, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        planner = getattr(self.engine, "planner", None)
+        if planner is not None and decision.route in PLANNED_ROUTES:
+            choice = planner.choose_route(rest, self.planner_state(session.id, turn.owner))
+            decision = planned_decision(rest, choice, decision, why_not=planner.last.outcome if planner.last else "")
+        count = count if count > 1 else turn.settings.options
+        if count > 1 and decision.route in (Route.GENERATE, Route.VARIATION):
+            return replace(decision, count=min(count, MAX_OPTIONS))
+        return decision
+
+    def planner_state(self, session_id: str, owner: str | None = None) -> PlannerState:
+        """What the planner is told of a session: the canvas, its versions and the previous turn's route."""
+        head = self.store.head(session_id, owner=owner)
+        versions = self.store.versions(session_id, owner=owner)
+        previous = next((m.decision.route.value for m in reversed(self.store.messages(session_id, owner=owner))
+                         if m.role == "assistant" and m.decision), None)
+        return PlannerState(has_canvas=head is not None, canvas_prompt=shown(head.recipe) if head else None,
+                            versions=tuple((v.number, shown(v.recipe)) for v in versions),
+                            head=head.number if head else None, previous_route=previous)
+
+    def _planner_reply(self, turn, session) -> str | None:
+        """The planner's answer to a conversation turn, when one is loaded and it answers well."""
+        planner = getattr(self.engine, "planner", None)
+        if planner is None:
+            return None
+        return planner.reply(turn.text, self.planner_state(session.id, turn.owner), replies.HELP_EN)
+
     def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        reply = replies.chat_reply(turn.text)
+        reply = self._planner_reply(turn, session) or replies.chat_reply(turn.text)
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
         return TurnResult(decision, reply, head)
 
@@ -403,12 +427,15 @@ class Studio:
 
     # ---------------------------------------------------------------- helpers
     def _run_edit(self, instruction: str, source: Version, s: GenSettings, on_step, cancel) -> EngineResult:
-        return self._engine_edit(instruction, self.store.load_image(source), s, on_step, cancel)
+        return self._engine_edit(instruction, self.store.load_image(source), s, on_step, cancel,
+                                 source_prompt=shown(source.recipe) or None)
 
-    def _engine_edit(self, instruction: str, image, s: GenSettings, on_step, cancel) -> EngineResult:
+    def _engine_edit(self, instruction: str, image, s: GenSettings, on_step, cancel,
+                     source_prompt: str | None = None) -> EngineResult:
         request = EditRequest(
             instruction=instruction,
             source=image,
+            source_prompt=source_prompt,
             seed=s.seed,
             steps=s.steps,
             guidance=s.edit_guidance,

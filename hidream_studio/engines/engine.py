@@ -62,6 +62,7 @@ class Engine:
         self.text = None  # i1.TextEncoders (shared by I1 and E1)
         self.edit_pipeline = None
         self.placement = None
+        self.planner = None  # planner.Planner on the loaded Llama, when Settings.planner allows one
 
     @classmethod
     def from_settings(cls, settings) -> Engine:
@@ -110,6 +111,10 @@ class Engine:
                     lora=models.editor_form == E1_LORA, offloader=models.offloader, pipe=models.pipe,
                 )
             self.lock = device_lock(self.placement.device)
+            from .planner import make_planner
+
+            self.planner = make_planner(self.settings, self.generator_spec, models.pipe, self.placement.device,
+                                        self.lock, after_call=lambda: models.offloader.after_job(models.pipe))
             self.models = models
 
     # ------------------------------------------------------------------------------ API
@@ -120,9 +125,16 @@ class Engine:
         from .runtime import resolve_seed
 
         models = self.models
-        return generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
-                        resolve_seed(req.seed), self.lock, on_step, cancel,
-                        after_job=lambda: models.offloader.after_job(models.pipe))
+        typed = req.prompt
+        expanded = self.planner.expand(typed) if (self.planner is not None and self.settings.expand_prompts) else None
+        if expanded:
+            req = replace(req, prompt=expanded)
+        result = generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
+                          resolve_seed(req.seed), self.lock, on_step, cancel,
+                          after_job=lambda: models.offloader.after_job(models.pipe))
+        if expanded:
+            result.extra["expanded_from"] = typed  # prompt_sent is the expansion; the recipe keeps the typed prompt
+        return result
 
     def generate_options(self, req: GenerateRequest, count: int, on_step: OnStep = None,
                          cancel: threading.Event | None = None) -> list[EngineResult]:
@@ -188,16 +200,21 @@ class Engine:
             extra={**info, "refine_strength": refine, "editor_form": models.editor_form},
         )
 
-    @staticmethod
-    def _target_description(preset, source, req: EditRequest) -> tuple[str | None, str | None]:
-        """(description, who wrote it): the request's own, else the preset's describer's (E1-Full only)."""
+    def _target_description(self, preset, source, req: EditRequest) -> tuple[str | None, str | None]:
+        """(description, who wrote it), E1-Full only: the request's own, else the preset's describer's,
+        else the planner's (from the instruction and the canvas' prompt, as the official demo's LLM)."""
         from .describers import get_describer
 
         if req.target_description or preset.prompt_format != "e1-full":
             return req.target_description, None
         describer = get_describer(preset.describer)
-        description = describer(source, req.instruction) if describer else None
-        return description, (preset.describer if description else None)
+        if describer is not None:
+            description = describer(source, req.instruction)
+            return description, (preset.describer if description else None)
+        if self.planner is not None:
+            description = self.planner.describe(req.instruction, req.source_prompt)
+            return description, ("planner" if description else None)
+        return None, None
 
     # ------------------------------------------------------------------------------ info
     def describe(self) -> dict[str, Any]:
