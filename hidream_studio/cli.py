@@ -16,7 +16,7 @@ from .config import MEMORY_MODES, Settings
 from .domain import StudioError, UserError
 
 # One module per concern; the order is the order of `--help`.
-COMMAND_MODULES = ("serve", "chat", "route", "store_cmds", "engine_cmds", "nano_cmds", "spaces_cmd")
+COMMAND_MODULES = ("serve", "chat", "route", "router_cmd", "store_cmds", "engine_cmds", "nano_cmds", "spaces_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:

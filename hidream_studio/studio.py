@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import replies
+from . import conversation, replies
 from .domain import (
     Decision,
     EditRequest,
@@ -158,7 +158,8 @@ class Studio:
             raise UserError("Type a message or attach an image.")
         session = self.store.get_session(turn.session_id, owner=turn.owner)
         head = self.store.head(session.id, owner=turn.owner)
-        decision = turn.force or route(text, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        decision = turn.force or route(text, has_canvas=head is not None, has_attachment=turn.attachment is not None,
+                                       previous=self._previous_route(session.id, turn.owner) if head else None)
         handler = {
             Route.CHAT: self._chat,
             Route.UNDO: self._move_head,
@@ -205,7 +206,7 @@ class Studio:
 
     # ---------------------------------------------------------------- route handlers
     def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        reply = replies.chat_reply(turn.text)
+        reply = conversation.reply(decision, turn.text, has_canvas=head is not None)
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
         return TurnResult(decision, reply, head)
 
@@ -319,6 +320,8 @@ class Studio:
         target = extra.get("target_description") if extra.get("described_by") else None
         reply = replies.made_reply(decision, recipe, source, target, extra.get("unknown_words"),
                                    extra.get("tokens_ignored", 0))
+        note = conversation.assumption(decision, replies.is_chinese(turn.text))
+        reply = f"{reply}\n{note}" if note else reply
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,
@@ -328,6 +331,12 @@ class Studio:
             parent=canvas.number if canvas else None,
         )
         return TurnResult(decision, f"{reply} → v{version.number}", version, [version], model=result.model_id)
+
+    def _previous_route(self, session_id: str, owner: str | None) -> Route | None:
+        """The route of the session's last answered turn (the router's context), None for none."""
+        last = next((m for m in reversed(self.store.messages(session_id, owner=owner))
+                     if m.role == "assistant" and m.decision), None)
+        return last.decision.route if last else None
 
     @staticmethod
     def _messages(turn: Turn, reply: str, decision: Decision, version: int | None) -> list[Message]:
