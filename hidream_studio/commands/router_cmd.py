@@ -40,22 +40,26 @@ def register(subparsers) -> None:
             p.set_defaults(func=run_eval)
 
 
-def _examples(args, split: str | None):
+def _examples(args, split: str | None, clone: bool):
+    """The public sources' examples of `split`; only `train` clones a missing repository."""
+    import subprocess
+
     from ..router.training import project, sources
 
     if args.project_only:
         return project.handwritten() + project.composed() if split != "heldout" else []
     try:
-        return sources.load(args.cache, split=split)
-    except (OSError, ValueError) as exc:  # subprocess errors are OSError/CalledProcessError subclasses
-        raise UserError(f"cannot read the router's sources from {args.cache}: {exc}") from None
+        return sources.load(args.cache, split=split, clone=clone)
+    except (OSError, ValueError, subprocess.CalledProcessError) as exc:
+        hint = "" if clone else " (router train --cache DIR fetches them)"
+        raise UserError(f"cannot read the router's sources from {args.cache}: {exc}{hint}") from None
 
 
 def run_train(args, settings) -> int:  # noqa: ARG001 - no model, no database
     from ..router.model import WEIGHTS
     from ..router.training import fit, project
 
-    examples = _examples(args, "train")
+    examples = _examples(args, "train", clone=True)
     if not args.project_only:
         examples += project.handwritten() + project.composed()
     examples += project.wrapped_edits([e for e in examples if e.intent == "generate"])
@@ -73,7 +77,7 @@ def run_eval(args, settings) -> int:  # noqa: ARG001
 
     model = IntentModel.load(args.weights or WEIGHTS)
     splits = {s.name: s.split for s in sources.SOURCES}
-    examples = _examples(args, None)
+    examples = _examples(args, None, clone=False)
     if args.project_only:
         examples = project.handwritten()
     rows = evaluate.per_source(examples, model, splits, mistakes=args.mistakes)

@@ -212,7 +212,8 @@ def _history_after_talk(core: str, model) -> Decision | None:
     if len(clauses) < 2:
         return None
     command = _history(strip_politeness(clauses[-1].strip(_TRIM)))
-    if command is None:
+    # Only moves on the history: "thanks, again!" is thanks, not a request for another picture.
+    if command is None or command.route is Route.VARIATION:
         return None
     for clause in clauses[:-1]:
         rest, _ = strip_interjections(clause.strip(_TRIM))

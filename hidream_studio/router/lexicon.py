@@ -64,6 +64,9 @@ _EN_ACK = [
     "oh",
     "well",
 ]
+# Closings that put the work off: conversation, never "another" picture of "time".
+_EN_NOT_NOW = ["not now", "not right now", "not today", "maybe later", "later", "another time", "maybe another time",
+               "some other time", "next time", "maybe next time", "i'll think about it", "let me think about it"]
 # These may be followed by a request without punctuation ("ok make it blue"); the others need
 # punctuation or the end, because "nice sunset" and "no hat" are content.
 _EN_LOOSE = ["hi", "hey", "ok", "okay", "thanks", "thank you", "alright", "oh", "hmm"]
@@ -91,6 +94,7 @@ _ZH_PRAISE = ["太棒了", "真棒", "很棒", "棒", "很好", "不错", "真�
 _ZH_ACK = ["好的", "好", "嗯", "嗯嗯", "行", "可以", "对", "是的", "没问题", "ok"]
 # Chinese has no spaces: these may run straight into a request ("谢谢把背景换成黄色"); the others
 # need punctuation or the end, because "好看的猫" is a prompt.
+_ZH_NOT_NOW = ["下次吧", "下次再说", "以后再说", "改天吧", "改天", "先不用了", "暂时不用了", "暂时不用", "等会再说", "回头再说"]
 _ZH_TIGHT = ["你好", "您好", "哈喽", "谢谢", "谢谢你", "谢谢您", "多谢", "非常感谢", "太棒了"]
 
 # Negative feedback among the interjections above: answered with the way back, not "thanks".
@@ -103,16 +107,17 @@ INTERJECTION_KIND = {
     **{w: "feedback" for w in _EN_PRAISE + _ZH_PRAISE},
     **{w: "acknowledgement" for w in _EN_ACK + _ZH_ACK},
     **{w: "negative feedback" for w in NEGATIVE_INTERJECTIONS},
+    **{w: "not now" for w in _EN_NOT_NOW + _ZH_NOT_NOW},
 }
 _SEP = r"[\s.,!?;:~…。，、！？；：～]"
 INTERJECTION_EN_LOOSE = _rx(
     rf"^({_alt(_EN_LOOSE)})(?:\s+(?:there|again|everyone|all|so much|a lot))?(?:{_SEP}+|$)"
 )
 INTERJECTION_EN = _rx(
-    rf"^({_alt(_EN_GREETING + _EN_THANKS + _EN_PRAISE + _EN_ACK)})(?:\s+(?:there|again|everyone|all))?(?:{_SEP}*$|{_SEP}*[,.!?;…~]{_SEP}*)"
+    rf"^({_alt(_EN_GREETING + _EN_THANKS + _EN_PRAISE + _EN_ACK + _EN_NOT_NOW)})(?:\s+(?:there|again|everyone|all))?(?:{_SEP}*$|{_SEP}*[,.!?;…~]{_SEP}*)"
 )
 INTERJECTION_ZH = _rx(
-    rf"^(?:({_alt(_ZH_TIGHT)}){_SEP}*|({_alt(_ZH_GREETING + _ZH_THANKS + _ZH_PRAISE + _ZH_ACK)})(?:{_SEP}+|$))"
+    rf"^(?:({_alt(_ZH_TIGHT)}){_SEP}*|({_alt(_ZH_GREETING + _ZH_THANKS + _ZH_PRAISE + _ZH_ACK + _ZH_NOT_NOW)})(?:{_SEP}+|$))"
 )
 
 # -------------------------------------------------------------------------------------------

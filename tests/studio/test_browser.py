@@ -1,9 +1,8 @@
 """A real browser (Debian's chromium driven by Playwright) against a launched studio.
 
 Type a prompt, see an image, edit, say thanks and get a text reply with the same canvas, undo and see
-the canvas change back, select an older version,
-reload the page and find the session again. Saves a screenshot for the README (assets/screenshot.png)
-when HIDREAM_SCREENSHOT=1.
+the canvas change back, select an older version, reload the page and find the session again. Saves a
+screenshot for the README (assets/screenshot.png) when HIDREAM_SCREENSHOT=1.
 """
 
 from __future__ import annotations

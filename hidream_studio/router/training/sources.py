@@ -69,12 +69,15 @@ class Repo:
         return result
 
 
-def open_repo(cache: Path, repo: str, commit: str) -> Repo:
-    """The repository from the cache, cloned into it first when absent."""
+def open_repo(cache: Path, repo: str, commit: str, clone: bool = True) -> Repo:
+    """The repository from the cache, cloned into it first when absent (FileNotFoundError instead
+    when clone is False)."""
     folder = cache / repo.replace("/", "+")
     for git_dir in (folder / "repo", folder / ".git", folder):
         if (git_dir / "HEAD").exists() and (git_dir / "objects").exists():
             return Repo(git_dir, commit)
+    if not clone:
+        raise FileNotFoundError(f"{repo} is not in {cache}")
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "clone", "--bare", "--filter=blob:limit=8m", f"https://github.com/{repo}.git",
                     str(folder / "repo")], check=True)
@@ -225,9 +228,9 @@ class Source:
     split: str  # "train" | "heldout"
     read: Callable[[Repo], list[str]]
 
-    def examples(self, cache: Path) -> list[Example]:
+    def examples(self, cache: Path, clone: bool = True) -> list[Example]:
         seen, out = set(), []
-        for text in self.read(open_repo(cache, self.repo, self.commit)):
+        for text in self.read(open_repo(cache, self.repo, self.commit, clone)):
             text = " ".join(text.split())
             if text and text not in seen:
                 seen.add(text)
@@ -274,11 +277,12 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
-def load(cache: Path, split: str | None = None, names: Iterable[str] | None = None) -> list[Example]:
+def load(cache: Path, split: str | None = None, names: Iterable[str] | None = None,
+         clone: bool = True) -> list[Example]:
     """Examples of every source of `split` (both when None), optionally only the named sources."""
     wanted = set(names) if names is not None else None
     out: list[Example] = []
     for source in SOURCES:
         if (split is None or source.split == split) and (wanted is None or source.name in wanted):
-            out += source.examples(cache)
+            out += source.examples(cache, clone)
     return out
