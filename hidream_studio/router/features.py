@@ -19,7 +19,7 @@ import zlib
 
 from . import lexicon as lx
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 DIM = 1 << 18
 
 _CJK_CHAR = r"\u3400-\u9fff\uf900-\ufaff"
@@ -87,7 +87,8 @@ def feature_names(text: str) -> list[str]:
     tokens = _TOKEN.findall(text)
     names = ["bias"]
     n = len(tokens)
-    length = f"len:{n if n < 12 else (12 if n < 20 else (20 if n < 40 else 40))}"
+    # Coarse on purpose: exact lengths let the model learn "eight words is a prompt".
+    length = f"len:{'1-2' if n <= 2 else ('3-5' if n <= 5 else ('6-15' if n <= 15 else ('16-30' if n <= 30 else '31+')))}"
     names.append(length)
     names.append("lang:zh" if _HAS_CJK.search(text) else "lang:en")
     if text.endswith(("?", "？")):
