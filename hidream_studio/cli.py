@@ -16,8 +16,8 @@ from .config import MEMORY_MODES, Settings
 from .domain import StudioError, UserError
 
 # One module per concern; the order is the order of `--help`.
-COMMAND_MODULES = ("serve", "engine_serve", "chat", "route", "store_cmds", "engine_cmds", "nano_cmds", "spaces_cmd",
-                   "space_bundle")
+COMMAND_MODULES = ("serve", "engine_serve", "chat", "route", "router_cmd", "store_cmds", "engine_cmds", "nano_cmds",
+                   "spaces_cmd", "space_bundle")
 
 
 def build_parser() -> argparse.ArgumentParser:

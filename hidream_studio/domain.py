@@ -61,6 +61,17 @@ class Route(str, enum.Enum):
     CHAT = "chat"
 
 
+class ChatKind(str, enum.Enum):
+    """What kind of conversation a CHAT turn is, so the studio can answer it (conversation.py)."""
+
+    SOCIAL = "social"  # thanks, praise, greetings, closings, "not now", "ok"
+    NEGATIVE = "negative"  # negative feedback: the answer offers the way back
+    HELP = "help"  # a question about the studio (or any question): answered from its help
+    NO_CANVAS = "no_canvas"  # an edit instruction with no picture yet: nothing is drawn
+    START_OVER = "start_over"  # "reset", "new session": the New-session button does that
+    UNCLEAR = "unclear"  # nothing to act on ("new image:" with no subject, talk about versions)
+
+
 @dataclass(frozen=True)
 class Decision:
     """What the router made of one message.
@@ -73,6 +84,7 @@ class Decision:
     count:  how many steps for UNDO/REDO ("undo twice" -> 2); 1 otherwise.
     confidence: how sure the deciding layer is, 0..1 (1.0 for a rule that matched exactly).
     by:     which layer decided: "rules", "classifier" or "planner".
+    chat:   for CHAT, which kind of conversation (ChatKind); None for every other route.
     """
 
     route: Route
@@ -82,15 +94,19 @@ class Decision:
     count: int = 1
     confidence: float = 1.0
     by: str = "rules"
+    chat: ChatKind | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"route": self.route.value, "text": self.text, "target": self.target, "reason": self.reason,
-                "count": self.count, "confidence": round(self.confidence, 3), "by": self.by}
+                "count": self.count, "confidence": round(self.confidence, 3), "by": self.by,
+                "chat": self.chat.value if self.chat else None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Decision:
+        chat = data.get("chat")
         return cls(Route(data["route"]), data.get("text", ""), data.get("target"), data.get("reason", ""),
-                   int(data.get("count", 1)), float(data.get("confidence", 1.0)), data.get("by", "rules"))
+                   int(data.get("count", 1)), float(data.get("confidence", 1.0)), data.get("by", "rules"),
+                   ChatKind(chat) if chat else None)
 
 
 # --------------------------------------------------------------------------------------------

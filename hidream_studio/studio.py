@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import replies
+from . import conversation, replies
 from .domain import (
     MAX_OPTIONS,
     Decision,
@@ -283,7 +283,8 @@ class Studio:
         count, rest = split_options(text) if turn.attachment is None else (1, text)
         if count > 1 and not rest:
             return Decision(Route.VARIATION, "", None, f"asks for {count} more options", count=count)
-        decision = route(rest, has_canvas=head is not None, has_attachment=turn.attachment is not None)
+        decision = route(rest, has_canvas=head is not None, has_attachment=turn.attachment is not None,
+                         previous=self._previous_route(session.id, turn.owner) if head else None)
         planner = getattr(self.engine, "planner", None)
         if planner is not None and decision.route in PLANNED_ROUTES:
             choice = planner.choose_route(rest, self.planner_state(session.id, turn.owner))
@@ -311,7 +312,7 @@ class Studio:
         return planner.reply(turn.text, self.planner_state(session.id, turn.owner), replies.HELP_EN)
 
     def _chat(self, turn, session, head, decision, on_step, cancel) -> TurnResult:
-        reply = self._planner_reply(turn, session) or replies.chat_reply(turn.text)
+        reply = self._planner_reply(turn, session) or conversation.reply(decision, turn.text, has_canvas=head is not None)
         self.store.record_turn(session.id, owner=turn.owner, messages=self._messages(turn, reply, decision, None))
         return TurnResult(decision, reply, head)
 
@@ -450,6 +451,8 @@ class Studio:
         target = result.target_description if result.described_by else None  # shown when the studio wrote it
         zh = replies.is_chinese(turn.text or decision.text)  # an upload's edit is stored with a quiet turn
         reply = replies.made_reply(decision, recipe, source, target, result.unknown_words, result.tokens_ignored, zh)
+        note = conversation.assumption(decision, zh)
+        reply = f"{reply}\n{note}" if note else reply
         version = self.store.record_turn(
             session.id,
             owner=turn.owner,
@@ -471,6 +474,12 @@ class Studio:
         )
         numbers = ", ".join(f"v{v.number}" for v in made)
         return TurnResult(decision, f"{reply} → {numbers}", made[0], made, model=results[0].model_id)
+
+    def _previous_route(self, session_id: str, owner: str | None) -> Route | None:
+        """The route of the session's last answered turn (the router's context), None for none."""
+        last = next((m for m in reversed(self.store.messages(session_id, owner=owner))
+                     if m.role == "assistant" and m.decision), None)
+        return last.decision.route if last else None
 
     @staticmethod
     def _messages(turn: Turn, reply: str, decision: Decision, version: int | None) -> list[Message]:

@@ -68,6 +68,9 @@ def run(args, settings) -> int:
     print(json.dumps({
         "session": session.id,
         "route": result.decision.route.value,
+        "confidence": round(result.decision.confidence, 3),
+        "by": result.decision.by,
+        "chat": result.decision.chat.value if result.decision.chat else None,
         "head": head.number if head else None,
         "created": created.number if created else None,
         "options": [v.number for v in result.created] if len(result.created) > 1 else None,

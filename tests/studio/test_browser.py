@@ -1,8 +1,8 @@
 """A real browser (Debian's chromium driven by Playwright) against a launched studio.
 
-Type a prompt, see an image, edit, undo and see the canvas change back, select an older version,
-reload the page and find the session again. Saves a screenshot for the README (assets/screenshot.png)
-when HIDREAM_SCREENSHOT=1.
+Type a prompt, see an image, edit, say thanks and get a text reply with the same canvas, undo and see
+the canvas change back, select an older version, reload the page and find the session again. Saves a
+screenshot for the README (assets/screenshot.png) when HIDREAM_SCREENSHOT=1.
 """
 
 from __future__ import annotations
@@ -93,6 +93,12 @@ def test_chat_edit_undo_select_reload(browser, page_url):
     page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {first!r}")
     edited = canvas_src(page)
     assert "Edited v1 with E1" in page.locator("#chat").inner_text()
+
+    # Thanks is conversation: a text reply, the same canvas, no new version.
+    send(page, "thanks!")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes(\"You're welcome\")")
+    assert canvas_src(page) == edited
+    assert page.locator("#versions .thumbnail-item").count() == 2
 
     page.locator("#undo").click()
     page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {edited!r}")
