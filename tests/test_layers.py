@@ -32,6 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "domain": set(),
     "config": SHARED,
     "imageio": SHARED,
+    "region": SHARED,  # region edits: mask, crop box and composite (PIL + numpy)
     "replies": SHARED,
     "conversation": SHARED | {"replies", "router"},  # chat-intent replies, beside replies.py
     "router": SHARED,
@@ -39,7 +40,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "engines": SHARED | {"imageio"},
     "nano": SHARED | {"engines", "imageio"},
     "spaces_support": SHARED | {"engines"},
-    "studio": SHARED | {"config", "imageio", "replies", "conversation", "router", "engines", "store"},
+    "studio": SHARED | {"config", "imageio", "region", "replies", "conversation", "router", "engines", "store"},
     "ui": SHARED | {"config", "studio"},
     # The composition root and the command line sit above every layer.
     "bootstrap": {"*"},
