@@ -129,7 +129,6 @@ I1 = "i1"
 E1_LORA = "e1-lora"
 E1_FULL = "e1-full"
 FAMILY = "family"
-KINDS = (I1, E1_LORA, E1_FULL, FAMILY)
 
 # A family's members: json key -> default sub-folder.
 FAMILY_MEMBERS = {"i1": "i1", "e1": "e1-lora", "e1_full": "e1-full"}
