@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from hidream_studio.domain import InvalidParams, Route, UserError
+from hidream_studio.domain import InvalidParams, Route
 from hidream_studio.region import Region, composite
 from hidream_studio.store import read_png_metadata
 from hidream_studio.studio import GenSettings, Turn
@@ -93,8 +93,8 @@ def test_a_generate_message_with_a_region_is_an_instruction_for_it(studio, sessi
 
 
 def test_a_region_without_a_canvas_or_off_the_picture_changes_nothing(studio, session):
-    with pytest.raises(UserError, match="no picture"):
-        studio.handle(Turn(session.id, "make it green", settings=FAST, region="0,0,8,8"))
+    answered = studio.handle(Turn(session.id, "make it green", settings=FAST, region="0,0,8,8"))
+    assert "no picture" in answered.reply and answered.created == []
     studio.handle(Turn(session.id, "a red circle", settings=FAST))
     with pytest.raises(InvalidParams, match="outside"):
         studio.handle(Turn(session.id, "make it green", settings=FAST, region="0,0,5000,8"))
