@@ -10,6 +10,10 @@ Prints JSON with the card's name and, in bf16:
   peak_gb_*                             peak memory with I1 + E1 transformers + the four encoders resident
   h2d_gb_per_s_pageable / _pinned       copying 4 GB of weights from CPU memory onto the card (what the
                                         transformer-swap mode pays per 34 GB transformer moved)
+  planner                               the planner's jobs on that Llama-3.1-8B (bench_planner.planner_latency):
+                                        route with 2 and 14 options, describe / reply / expand run to their
+                                        token cap (random weights never stop early); extra_peak_gb = memory
+                                        the planner adds over the resident models (no weights: activations)
 Needs about 95 GB for everything resident (an H200); on an 80 GB card the encoders are reported as not fitting.
 """
 
@@ -55,6 +59,32 @@ def host_to_device_rates(gb: int = 4) -> dict[str, float]:
         rates[f"h2d_gb_per_s_{kind}"] = round(gb / seconds, 1)
         del host
     return rates
+
+
+def planner_bench(llama, repeats: int) -> dict:
+    """The planner on the resident (random) Llama-3.1-8B. The tokenizer is a word-level one over the
+    planner's own prompt words (no download): about one token per word, close to Llama 3's count."""
+    import threading
+
+    import torch
+    from bench_planner import planner_latency
+
+    from hidream_studio.engines import planner_io as io
+    from hidream_studio.engines.planner import Planner
+    from hidream_studio.engines.tiny import TINY_WORDS, build_llama_tokenizer
+
+    prompt_words = " ".join([io.ROUTE_SYSTEM, io.DESCRIBE_SYSTEM, io.REPLY_SYSTEM, io.EXPAND_SYSTEM,
+                             "current picture versions previous turn message instruction image cat wearing hat "
+                             "studio photo lighthouse night go back one thanks that's great"])
+    tokenizer = build_llama_tokenizer(list(TINY_WORDS) + prompt_words.split(), model_max_length=4096)
+    planner = Planner(llama, tokenizer, "cuda", threading.Lock())
+    torch.cuda.synchronize()
+    resident = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    out = planner_latency(planner, repeats, sync=torch.cuda.synchronize)
+    out["extra_peak_gb"] = round((torch.cuda.max_memory_allocated() - resident) / 1e9, 2)
+    out["same_model_object"] = planner.model is llama
+    return out
 
 
 def main() -> None:
@@ -123,6 +153,7 @@ def main() -> None:
                 out["t5_encode_2x128_s"] = timed(lambda: encoders[2](ids), args.repeats)
                 out["llama_encode_2x128_s"] = timed(lambda: encoders[3](ids, output_hidden_states=True), args.repeats)
                 out["peak_gb_i1_e1_encoders_resident"] = round(torch.cuda.max_memory_allocated() / 1e9, 1)
+                out["planner"] = planner_bench(encoders[3], args.repeats)
             except torch.OutOfMemoryError:
                 out["peak_gb_i1_e1_encoders_resident"] = (
                     f"does not fit in {torch.cuda.get_device_properties(0).total_memory / 1e9:.0f} GB")

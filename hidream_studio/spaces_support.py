@@ -113,11 +113,15 @@ class GpuScheduledEngine:
         self._engine = engine
         self._generate = gpu_call(engine.generate, lambda request, *a, **k: self._seconds("generate", request))
         self._edit = gpu_call(engine.edit, lambda request, *a, **k: self._seconds("edit", request))
+        # A batch of N candidates costs about N single images on a card that is compute-bound at 1024²
+        # (H200: I1 forward 0.192 s at batch 1, 0.369 s at batch 2).
+        self._generate_options = gpu_call(
+            engine.generate_options, lambda request, count, *a, **k: self._seconds("generate", request, count))
 
     def __getattr__(self, name):
         return getattr(self._engine, name)
 
-    def _seconds(self, kind: str, request) -> int:
+    def _seconds(self, kind: str, request, count: int = 1) -> int:
         from .engines.duration import clamp
 
         defaults = self._engine.defaults(kind)
@@ -128,12 +132,18 @@ class GpuScheduledEngine:
             width, height = request.width or defaults["width"], request.height or defaults["height"]
             refine = {}
         steps = request.steps or defaults["steps"]
-        return clamp(self._engine.estimate_seconds(kind, steps, width, height, **refine), ZEROGPU_MIN_S, ZEROGPU_MAX_S)
+        seconds = self._engine.estimate_seconds(kind, steps, width, height, **refine) * count
+        return clamp(seconds, ZEROGPU_MIN_S, ZEROGPU_MAX_S)
 
     def generate(self, request, on_step=None, cancel=None):
         if zero_gpu():
             return self._generate(request)
         return self._generate(request, on_step=on_step, cancel=cancel)
+
+    def generate_options(self, request, count, on_step=None, cancel=None):
+        if zero_gpu():
+            return self._generate_options(request, count)
+        return self._generate_options(request, count, on_step=on_step, cancel=cancel)
 
     def edit(self, request, on_step=None, cancel=None):
         if zero_gpu():

@@ -4,9 +4,10 @@
 
 - each part of the package imports only the parts below it (`MAY_IMPORT`), read from the source
   (every import statement, also those inside functions or under TYPE_CHECKING);
-- the engines never import nano (a describer registers itself; no module is named by string);
+- the engines never import nano (a describer registers itself; no module is named by string), and
+  only model builders import the tiny builder (the layout lives in engines/formats.py);
 - no import cycle inside a package (store, engines, router, ui, nano, commands);
-- router, store, studio, ui, cli and the commands import no torch, diffusers or transformers when
+- router, store, studio, ui, cli and the commands import no torch, diffusers, transformers or Ray when
   imported (a fresh interpreter imports them all and lists what came in), and neither does
   resolving model names (`load_engine(settings)` before `load()`).
 """
@@ -32,6 +33,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "domain": set(),
     "config": SHARED,
     "imageio": SHARED,
+    "region": SHARED,  # region edits: mask, crop box and composite (PIL + numpy)
     "replies": SHARED,
     "conversation": SHARED | {"replies", "router"},  # chat-intent replies, beside replies.py
     "router": SHARED,
@@ -39,7 +41,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "engines": SHARED | {"imageio"},
     "nano": SHARED | {"engines", "imageio"},
     "spaces_support": SHARED | {"engines"},
-    "studio": SHARED | {"config", "imageio", "replies", "conversation", "router", "engines", "store"},
+    "studio": SHARED | {"config", "imageio", "region", "replies", "conversation", "router", "engines", "store"},
     "ui": SHARED | {"config", "studio"},
     # The composition root and the command line sit above every layer.
     "bootstrap": {"*"},
@@ -48,7 +50,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "__main__": {"*"},
 }
 NO_MODEL_CODE = ("router", "store", "studio", "ui", "cli", "commands")  # import no torch/diffusers/transformers
-HEAVY = ("torch", "diffusers", "transformers")
+HEAVY = ("torch", "diffusers", "transformers", "ray")  # Ray only with --engine ray / engine-serve
 DOTTED_NANO = re.compile(rf"{ROOT}\.nano([.:][\w.:]*)?")  # "hidream_studio.nano.x:fn", an import by name
 
 
@@ -149,6 +151,14 @@ def test_engines_never_import_nano():
     imported = {module_name(p): sorted(t for t in imports_of(p) if part_of(t) == "nano") for p in engines}
     assert {m: t for m, t in imported.items() if t} == {}
     assert {module_name(p): sorted(named_by_string(p)) for p in engines if named_by_string(p)} == {}
+
+
+def test_only_model_builders_import_the_tiny_builder():
+    """The on-disk layout comes from engines/formats.py; engines/tiny.py (torch at import) is for
+    building models: the tiny model on first use and make-tiny (loader.ensure_tiny), the nano trainers."""
+    builders = {f"{ROOT}.engines.loader"}  # ensure_tiny, which make-tiny and the `tiny` model call
+    importers = {m for m, targets in graph().items() if f"{ROOT}.engines.tiny" in targets}
+    assert {m for m in importers if m not in builders and part_of(m) != "nano"} == set()
 
 
 @pytest.mark.parametrize("part", ["store", "engines", "router", "ui", "nano", "commands"])

@@ -16,12 +16,12 @@ called. The loader (`engines/loader.py`) loads every model with diffusers'/trans
 |---|---|---|
 | `kind` | all | what the folder holds (else guessed from the files, see below) |
 | `sample_size` | i1 | latent side of the default square: output area = (sample_size x VAE factor)^2. Real I1: 128 (1024^2). Nano: 16 with a /8 VAE (128x128). Absent: 128 |
-| `preset` | i1, e1 | optional dict overriding preset fields (`steps`, `guidance`, `image_guidance`, `refine_strength`, `negative_prompt`, `shift`, `guidance_form`, `describer`) |
+| `preset` | i1, e1 | optional dict overriding preset fields (`steps`, `guidance`, `image_guidance`, `refine_strength`, `negative_prompt`, `shift`, `guidance_form`, `describer`, `max_seq`: image tokens every non-square latent is padded to, as the official code does; absent = exact, as small models are trained) |
 | `max_sequence_length` | i1 | text length prompts are padded to (default 128); use the length the model was trained with. A longer prompt is not cut: it is encoded at its own length (rounded up to 8, at most 218 or the encoders' positions) |
 | `aspect_ratios` | i1 | optional list of `[width, height]` for the UI (default: the official list scaled to the area) |
 | `base` | e1-lora | the I1 folder the LoRA was trained over, relative to this folder (e.g. `"../i1"`) |
 | `prompt_format` | e1 | `"e1-full"` (`Editing Instruction: {instruction}. Target Image Description: {description}`) or `"plain"` (E1.1: the instruction alone). The studio has no LLM rewriter: when a request carries no target description, the preset's `describer` (engines/describers.py; `"nano-world"` for nano) may write one from the canvas; otherwise the instruction stands in for it (a trailing "." is stripped from both) |
-| `edit_size` | e1 | `"fixed"` (work at the I1 area, square, result resized to the source's aspect; E1-Full) or `"dynamic"` (same area, source's aspect in multiples of 16; E1.1). Default fixed |
+| `edit_size` | e1 | `"fixed"` (the source squashed to the I1 area's square with bicubic, result resized to the source's aspect; E1-Full) or `"dynamic"` (at most the same area, bicubic and a centre crop to sides in multiples of 16, as E1.1's `resize_image`). Default fixed |
 | `i1`, `e1`, `e1_full` | family | sub-folder names of the members |
 
 Unknown keys are ignored, so trainers may add their own (training steps, eval figures).
@@ -129,7 +129,6 @@ I1 = "i1"
 E1_LORA = "e1-lora"
 E1_FULL = "e1-full"
 FAMILY = "family"
-KINDS = (I1, E1_LORA, E1_FULL, FAMILY)
 
 # A family's members: json key -> default sub-folder.
 FAMILY_MEMBERS = {"i1": "i1", "e1": "e1-lora", "e1_full": "e1-full"}
