@@ -101,7 +101,7 @@ def edit_batch(pools: Pools, seed: int, step: int, size: int):
     """(x0 target, source latents, E1-Full prompts, generator).
 
     Every prompt carries the true target description (or is empty, PROMPT_DROP). Training a share on
-    the instruction alone failed (session 8: a 0.35 share over 700 LoRA steps gave 2.5% instruction-only
+    the instruction alone failed (a 0.35 share over 700 LoRA steps gave 2.5% instruction-only
     edits and cost described ones 80% -> 67.5%); the studio's nano describer writes the description
     instead (nano/instructions.py)."""
     rng = step_rng(seed, step, "edit")

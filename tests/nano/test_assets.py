@@ -61,8 +61,8 @@ def test_nano_edit_keeps_the_rest(engine):
 
 def test_chinese_edits_longer_than_the_training_padding_are_read_whole(engine):
     """Chinese E1-Full prompts take one token per character and often pass nano's padding length (40):
-    cut there, the second shape's kind was lost and drawn wrong (the EN/ZH edit gap of sessions 8-10).
-    The engine now encodes them whole (engines.i1.padded_length)."""
+    cut there, the second shape's kind was lost and drawn wrong (a 10-point EN/ZH edit gap).
+    The engine encodes them whole (engines.i1.padded_length)."""
     from hidream_studio.domain import EditRequest
     from hidream_studio.nano import checker, world
 
