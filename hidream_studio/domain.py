@@ -47,10 +47,6 @@ class Cancelled(StudioError):
     """The user pressed Stop; the engine stopped between two steps. Nothing was stored."""
 
 
-class Busy(StudioError):
-    """Another job holds the device and the caller asked not to wait."""
-
-
 # --------------------------------------------------------------------------------------------
 # Routing
 # --------------------------------------------------------------------------------------------
@@ -116,6 +112,9 @@ class Decision:
 # --------------------------------------------------------------------------------------------
 # Engine requests and results
 # --------------------------------------------------------------------------------------------
+MAX_OPTIONS = 8  # candidates one turn may ask for ("give me 4 options"): one batch on the device
+
+
 @dataclass(frozen=True)
 class GenerateRequest:
     """A text-to-image job. None means "the preset's default" for every optional field."""
@@ -142,11 +141,21 @@ class EditRequest:
     guidance: float | None = None
     image_guidance: float | None = None
     refine_strength: float | None = None
+    source_prompt: str | None = None  # what the source shows (its recipe's prompt), for a planner's description
 
 
 @dataclass
 class EngineResult:
-    """What an engine made, with the exact recipe that made it (stored with the version)."""
+    """What an engine made, with the exact recipe that made it (stored with the version).
+
+    target_description: the E1-Full target description sent with an edit (the request's own, or
+                        the one the editor's describer wrote; None when the instruction stood in).
+    described_by:       the describer that wrote it; None when the request supplied it.
+    unknown_words:      prompt words the model's vocabulary lacks (nano's closed one), once each.
+    tokens_ignored:     prompt tokens past what the text encoders read (HiDream: 218).
+    extra:              diagnostics for tests and benches (scheduler, sizes, branches); nothing
+                        downstream decides on it.
+    """
 
     image: Any  # PIL.Image.Image, RGB
     model_id: str
@@ -160,6 +169,10 @@ class EngineResult:
     width: int
     height: int
     elapsed_s: float
+    target_description: str | None = None
+    described_by: str | None = None
+    unknown_words: list[str] = field(default_factory=list)
+    tokens_ignored: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -199,6 +212,7 @@ class Recipe:
     width: int | None = None
     height: int | None = None
     elapsed_s: float | None = None
+    region: dict[str, Any] | None = None  # a region edit: box, feather, mask (region.Region.to_record)
 
     @classmethod
     def from_result(cls, kind: VersionKind, prompt: str, result: EngineResult) -> Recipe:

@@ -8,6 +8,7 @@ within limits; decompression bombs and non-images are refused with domain.Invali
 from __future__ import annotations
 
 import io
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,13 @@ MAX_ASPECT = 8.0
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
-def open_image(source: Any) -> Image.Image:
-    """Open a path, bytes, file object or PIL image and return a sanitized RGB image."""
+def open_image(source: Any, min_side: int = MIN_SIDE) -> Image.Image:
+    """Open a path, bytes, file object or PIL image and return a sanitized RGB image.
+
+    min_side: shorter sides are upscaled to it (1: never; the editor opens sources that way, since it
+    resizes them to the model's work size itself and a second resampling would only blur them)."""
     if isinstance(source, Image.Image):
-        return sanitize(source)
+        return sanitize(source, min_side)
     try:
         if isinstance(source, (bytes, bytearray)):
             if len(source) > MAX_FILE_BYTES:
@@ -41,14 +45,14 @@ def open_image(source: Any) -> Image.Image:
             fp = path
         else:
             fp = source
-        return _decode(fp)
+        return _decode(fp, min_side)
     except InvalidImage:
         raise
     except OSError as exc:  # truncated or corrupt data
         raise InvalidImage(f"the image could not be decoded ({exc})") from None
 
 
-def _decode(fp: Any) -> Image.Image:
+def _decode(fp: Any, min_side: int) -> Image.Image:
     # No process-wide state is touched (Image.MAX_IMAGE_PIXELS, warning filters): Gradio decodes
     # uploads in many threads at once, and saving/restoring globals from several threads can leave
     # them changed for good. The header's size is checked against our own limit before decoding.
@@ -60,7 +64,7 @@ def _decode(fp: Any) -> Image.Image:
         raise InvalidImage("the image is too large to decode safely (a decompression bomb?)") from None
     except UnidentifiedImageError:
         raise InvalidImage("the file is not an image PIL can read (PNG, JPEG, WebP, GIF, BMP, TIFF ...)") from None
-    return sanitize(img)
+    return sanitize(img, min_side)
 
 
 def _check_dimensions(size: tuple[int, int]) -> None:
@@ -118,3 +122,42 @@ def sanitize(img: Image.Image, min_side: int = MIN_SIDE, max_side: int = MAX_SID
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         img = img.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
     return img
+
+
+# ------------------------------------------------------------------------------------------
+# Source images -> the E1 work size, as the official HiDream-E1 scripts prepare them
+# ------------------------------------------------------------------------------------------
+def fit_square(img: Image.Image, side: int) -> Image.Image:
+    """E1-Full: the source squashed to side x side with bicubic (the official `image.resize((768, 768))`)."""
+    return img.resize((side, side), Image.Resampling.BICUBIC)
+
+
+def fit_area(img: Image.Image, area: int, multiple: int = 16) -> Image.Image:
+    """E1.1: the source at about `area` pixels (never more), sides multiples of `multiple`, by the
+    official `resize_image`: halve with a box filter while the short side is at least twice the
+    target side, pick the largest of the round/floor sizes that fits the area, resize with bicubic
+    so the image covers it, and crop the overflow evenly. An image already at a fitting size is
+    returned unchanged."""
+    side = math.isqrt(area)
+    while min(img.size) >= 2 * side:
+        img = img.resize(tuple(x // 2 for x in img.size), resample=Image.Resampling.BOX)
+    width, height = img.size
+    scale = math.sqrt(area / (width * height))
+    w_round, h_round = round(width * scale), round(height * scale)
+    w_floor, h_floor = math.floor(width * scale), math.floor(height * scale)
+    candidates = [(w_round, h_round), (w_round, h_floor), (w_floor, h_round), (w_floor, h_floor)]
+    candidates = [(max(multiple, w // multiple * multiple), max(multiple, h // multiple * multiple))
+                  for w, h in candidates]  # the floor guards sides the official code would make 0
+    candidates.sort(key=lambda size: size[0] * size[1], reverse=True)  # stable: ties keep the order above
+    new_w, new_h = next((s for s in candidates if s[0] * s[1] <= area), candidates[-1])
+    if (width, height) == (new_w, new_h):
+        return img
+    if width / new_w < height / new_h:  # width is the tighter side: match it, crop rows
+        tall = round(height / (width / new_w))
+        img = img.resize((new_w, tall), resample=Image.Resampling.BICUBIC)
+        top = (tall - new_h) // 2
+        return img.crop((0, top, new_w, top + new_h))
+    wide = round(width / (height / new_h))
+    img = img.resize((wide, new_h), resample=Image.Resampling.BICUBIC)
+    left = (wide - new_w) // 2
+    return img.crop((left, 0, left + new_w, new_h))

@@ -1,6 +1,7 @@
 """What the studio says back: short, bilingual, no model involved.
 
-The reply language follows the user's message (any CJK character -> Chinese).
+The reply language follows the user's message (any CJK character -> Chinese): every function that
+words a reply takes `zh`, which the studio sets from the message the person typed.
 """
 
 from __future__ import annotations
@@ -42,47 +43,58 @@ def chat_reply(text: str) -> str:
     return HELP_ZH if zh else HELP_EN
 
 
-def decision_label(decision: Decision, source: int | None = None) -> str:
-    """The route shown on a reply, e.g. "Edited v3 with E1" / "New image with I1"."""
+def decision_label(decision: Decision, source: int | None = None, zh: bool = False) -> str:
+    """The route shown on a reply, e.g. "Edited v3 with E1" / "New image with I1" (zh: "用 E1 编辑了 v3")."""
     route = decision.route
     if route is Route.EDIT:
+        if zh:
+            return f"用 E1 编辑了 v{source}" if source else "用 E1 编辑了图片"
         return f"Edited v{source} with E1" if source else "Edited with E1"
-    if route is Route.GENERATE:
-        return "New image with I1"
-    if route is Route.VARIATION:
-        return "Variation with a new seed"
-    if route is Route.UPLOAD:
-        return "Uploaded"
+    labels = {
+        Route.GENERATE: ("用 I1 生成了新图", "New image with I1"),
+        Route.VARIATION: ("换了一个种子的变体", "Variation with a new seed"),
+        Route.UPLOAD: ("已上传", "Uploaded"),
+    }
+    if route in labels:
+        return labels[route][0 if zh else 1]
     return route.value.capitalize()
 
 
-def recipe_summary(recipe: Recipe) -> str:
-    """"seed 7 · 12 steps · 0.8 s" for a made version; "512x512 upload" for an upload."""
+def recipe_summary(recipe: Recipe, zh: bool = False) -> str:
+    """"seed 7 · 12 steps · 0.8 s" for a made version, "512x512 upload" for an upload
+    (zh: "种子 7 · 12 步 · 0.8 秒", "512x512 上传")."""
     if recipe.kind is VersionKind.UPLOAD:
-        return f"{recipe.width}x{recipe.height} upload" if recipe.width else "upload"
+        upload = "上传" if zh else "upload"
+        return f"{recipe.width}x{recipe.height} {upload}" if recipe.width else upload
     parts = []
     if recipe.seed is not None:
-        parts.append(f"seed {recipe.seed}")
+        parts.append(f"种子 {recipe.seed}" if zh else f"seed {recipe.seed}")
     if recipe.steps:
-        parts.append(f"{recipe.steps} steps")
+        parts.append(f"{recipe.steps} 步" if zh else f"{recipe.steps} steps")
     if recipe.elapsed_s is not None:
-        parts.append(f"{recipe.elapsed_s:.1f} s")
+        parts.append(f"{recipe.elapsed_s:.1f} 秒" if zh else f"{recipe.elapsed_s:.1f} s")
     return " · ".join(parts)
 
 
 def made_reply(decision: Decision, recipe: Recipe, source: int | None = None, target: str | None = None,
-               unknown: list[str] | None = None, tokens_ignored: int = 0) -> str:
+               unknown: list[str] | None = None, tokens_ignored: int = 0, zh: bool = False) -> str:
     """The stored reply of a turn that made a version (the UI adds "→ vN" from the message's version).
     `target`: the description the editor's describer wrote for the instruction, shown so a person
     sees how the instruction was understood. `unknown`: prompt words the model's vocabulary lacks
     (nano's closed one), said so a person knows they were ignored. `tokens_ignored`: how much of a
     very long prompt lay past what the text encoders read (HiDream: 218 tokens)."""
-    label = decision_label(decision, source) + (f" (target: {target})" if target else "")
+    notes = []
+    if target:
+        notes.append(f"目标：{target}" if zh else f"target: {target}")
     if unknown:
-        label += " (words the model does not know, ignored: " + ", ".join(unknown) + ")"
+        notes.append(("模型不认识这些词，已忽略：" + "、".join(unknown)) if zh
+                     else "words the model does not know, ignored: " + ", ".join(unknown))
     if tokens_ignored:
-        label += f" (the prompt is longer than the model reads: its last {tokens_ignored} tokens were ignored)"
-    summary = recipe_summary(recipe)
+        notes.append(f"提示词超出了模型能读的长度：最后 {tokens_ignored} 个词元被忽略" if zh
+                     else f"the prompt is longer than the model reads: its last {tokens_ignored} tokens were ignored")
+    label = decision_label(decision, source, zh)
+    label += "".join(f"（{note}）" if zh else f" ({note})" for note in notes)
+    summary = recipe_summary(recipe, zh)
     return f"{label} · {summary}" if summary else label
 
 
@@ -118,3 +130,12 @@ def head_moved(route: Route, version: Version | None, zh: bool, head: Version | 
 
 def no_canvas_for_variation(zh: bool) -> str:
     return "还没有图片可以变化，先描述一张吧。" if zh else "There is no image to vary yet: describe one first."
+
+
+def options_reply(decision: Decision, first: Recipe, count: int, zh: bool) -> str:
+    """Reply to a turn that made `count` candidates (the studio adds their version numbers)."""
+    what = "新图" if decision.route is Route.GENERATE else "变化"
+    if zh:
+        return f"{count} 个{what}供选择（点击一个继续）· {recipe_summary(first, zh=True)}"
+    what = "new images" if decision.route is Route.GENERATE else "variations"
+    return f"{count} options ({what}): click one to continue from it · {recipe_summary(first)}"

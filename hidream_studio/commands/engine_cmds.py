@@ -1,7 +1,7 @@
 """`hidream-studio make-tiny DIR`: build the tiny HiDream checkpoints offline.
 
 Writes DIR/i1 (a HiDreamImagePipeline), DIR/e1-lora (E1 as a LoRA over i1) and DIR/e1-full (a full
-E1 transformer) in the layouts of hidream_studio/engines/FORMATS.md, with random weights from a
+E1 transformer) in the layouts of hidream_studio/engines/formats.py, with random weights from a
 fixed seed. `--model DIR` then loads the family like any other model. Torch is imported only here.
 """
 

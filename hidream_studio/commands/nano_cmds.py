@@ -46,7 +46,7 @@ def register(subparsers) -> None:
         p.add_argument("--compile", action="store_true", help="torch.compile the transformer (~100 s first)")
     e1.add_argument("--form", choices=("lora", "full"), default="lora")
     e1.add_argument("--rank", type=int, default=32)
-    exp = sub.add_parser("export", help="write the trained models to assets/nano (FORMATS.md layout)")
+    exp = sub.add_parser("export", help="write the trained models to assets/nano (engines/formats.py layout)")
     common(exp, None)
     exp.add_argument("--to", default=None, help="destination (default: the repo's assets/nano)")
     exp.add_argument("--what", choices=("i1", "e1", "both"), default="both")

@@ -10,22 +10,28 @@ A describer is `fn(source: PIL.Image, instruction: str) -> str | None`. It must 
 every edit, before the model). It returns None to let the instruction stand in, or raises a
 UserError (one line the person can act on) when its editor cannot do the edit without a description:
 the edit is then refused before any model runs, and nothing is stored.
+
+Describers register themselves (`register_describer`) when their module is imported: the engines
+never import the module that provides one. The nano world's "nano-world" lives in
+hidream_studio/nano/instructions.py; the composition root (bootstrap.py) imports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
 from ..domain import ModelUnavailable
 
-# name -> "module:function" (imported on first use: the nano one needs numpy and PIL, not torch)
-DESCRIBERS: dict[str, str] = {
-    "nano-world": "hidream_studio.nano.instructions:target_description",
-}
-
 Describer = Callable[[Any, str], "str | None"]
+
+DESCRIBERS: dict[str, Describer] = {}  # name -> describer, filled by register_describer
+
+
+def register_describer(name: str, describer: Describer) -> Describer:
+    """Make `describer` available to presets under `name` (the last registration of a name wins)."""
+    DESCRIBERS[name] = describer
+    return describer
 
 
 def get_describer(name: str | None) -> Describer | None:
@@ -33,7 +39,7 @@ def get_describer(name: str | None) -> Describer | None:
     if not name:
         return None
     if name not in DESCRIBERS:
-        raise ModelUnavailable(f"the editor's preset names an unknown describer {name!r} "
-                               f"(known: {', '.join(sorted(DESCRIBERS))})")
-    module, function = DESCRIBERS[name].split(":")
-    return getattr(import_module(module), function)
+        known = ", ".join(sorted(DESCRIBERS)) or "none registered"
+        raise ModelUnavailable(f"the editor's preset names an unknown describer {name!r} (known: {known}; "
+                               "a describer registers when its module is imported, e.g. hidream_studio.nano.instructions)")
+    return DESCRIBERS[name]

@@ -25,22 +25,32 @@ import torch
 
 
 @contextlib.contextmanager
-def exact_max_seq(transformer, height: int, width: int) -> Iterator[int]:
-    """Temporarily set `transformer.max_seq` to the token count of a (height x width) latent.
+def exact_max_seq(transformer, height: int, width: int, pad_to: int | None = None) -> Iterator[int]:
+    """Temporarily set `transformer.max_seq` to the token count of a (height x width) latent, or to
+    `pad_to` when that is given and at least as large.
 
-    For non-square latents diffusers pads the image tokens up to `max_seq` (max_resolution area /
-    patch^2) and every call pays for them; a canvas that needs fewer tokens would waste most of its
-    compute (65x slower measured on a tiny config). The caller must hold the device lock: the
+    For non-square latents diffusers pads the image tokens up to `max_seq` and masks only the padded
+    keys (zeroed keys still take attention weight), so the padding changes the output as well as the
+    cost. Exact (pad_to None) is what small models are trained with and costs nothing extra (a
+    generous max_resolution padded to 8192 tokens was 65x slower on a tiny config); `pad_to` reproduces
+    a model run the official way (engines-fidelity.md). The caller must hold the device lock: the
     attribute is shared by every user of this transformer object.
     """
     patch = transformer.config.patch_size
     tokens = (height // patch) * (width // patch)
+    tokens = max(tokens, pad_to or 0)
     previous = transformer.max_seq
     transformer.max_seq = tokens
     try:
         yield tokens
     finally:
         transformer.max_seq = previous
+
+
+def configured_max_seq(transformer) -> int:
+    """The max_seq a transformer is built with: its max_resolution area in patches (I1: 4096)."""
+    height, width = transformer.config.max_resolution
+    return height * width // (transformer.config.patch_size ** 2)
 
 
 def _to_image_layout(out: torch.Tensor, transformer, height: int, width: int) -> torch.Tensor:
@@ -62,13 +72,15 @@ def run_transformer(
     prompt_embeds_llama3: torch.Tensor,
     pooled_embeds: torch.Tensor,
     attention_kwargs: dict[str, Any] | None = None,
+    pad_to: int | None = None,
 ) -> torch.Tensor:
-    """One transformer call on latents of any aspect, max_seq exact, returning +velocity (B, C, H, W).
+    """One transformer call on latents of any aspect, returning +velocity (B, C, H, W). max_seq is
+    exact, or `pad_to` tokens when given (see exact_max_seq).
 
     prompt_embeds_llama3 is [layers, batch, seq, dim] as HiDreamImagePipeline.encode_prompt returns it.
     """
     height, width = latents.shape[-2:]
-    with exact_max_seq(transformer, height, width):
+    with exact_max_seq(transformer, height, width, pad_to):
         out = transformer(
             hidden_states=latents,
             timesteps=timesteps,
@@ -99,18 +111,20 @@ def predict_edit_velocity(
     prompt_embeds_llama3: torch.Tensor,
     pooled_embeds: torch.Tensor,
     attention_kwargs: dict[str, Any] | None = None,
+    pad_to: int | None = None,
 ) -> torch.Tensor:
     """E1 forward on the side-by-side canvas; returns the target half's velocity (shape of noisy_target).
 
     noisy_target:  (B, C, H, W) x_t of the edited image.
     source_latent: (B or 1, C, H, W) encoded source; zeros for the image-unconditional branch.
     timesteps:     (B,) sigma * 1000.
+    pad_to:        canvas tokens to pad to (the official scripts' fixed max_seq); None: exact.
     Works in train mode too (gradients flow; the train-mode output layout is handled here).
     """
     width = noisy_target.shape[-1]
     canvas = build_canvas(noisy_target, source_latent)
     velocity = run_transformer(
-        transformer, canvas, timesteps, prompt_embeds_t5, prompt_embeds_llama3, pooled_embeds, attention_kwargs
+        transformer, canvas, timesteps, prompt_embeds_t5, prompt_embeds_llama3, pooled_embeds, attention_kwargs, pad_to
     )
     return velocity[..., :width]
 
@@ -134,9 +148,3 @@ def encode_image(vae, pixels: torch.Tensor) -> torch.Tensor:
     dist = vae.encode(pixels.to(vae.device, vae.dtype)).latent_dist
     shift = vae.config.shift_factor or 0.0
     return (dist.mode() - shift) * vae.config.scaling_factor
-
-
-def decode_latents(vae, latents: torch.Tensor) -> torch.Tensor:
-    """Pixels in [-1, 1] from latents made by encode_image (or by the pipelines)."""
-    shift = vae.config.shift_factor or 0.0
-    return vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor + shift, return_dict=False)[0]

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import ModelUnavailable
+from .formats import E1_ADAPTER, E1_FULL, E1_LORA, PIPELINE_INDEX, has_studio_json, lora_files
 from .memory import Offloader, Placement, diffusers_quant_config, transformers_quant_config
 from .presets import Preset
 from .resolve import ModelSpec
-from .tiny import E1_ADAPTER
 
 LLAMA_HINT = (
     "pass --llama meta-llama/Llama-3.1-8B-Instruct (a gated model: accept its licence on huggingface.co "
@@ -31,16 +31,16 @@ LLAMA_HINT = (
 class LoadedModels:
     pipe: Any  # HiDreamImagePipeline: shared text encoders + VAE + the I1 transformer
     editor: Any | None  # the transformer edits run through (pipe.transformer when the E1 is a LoRA)
-    editor_form: str | None  # "lora" | "full" | None
+    editor_form: str | None  # formats.E1_LORA | E1_FULL | None
     editor_scheduler: Any | None
     offloader: Offloader
 
 
 def ensure_tiny(family: Path, seed: int = 0) -> Path:
     """Build the tiny family into `family` unless it is there (atomic: built aside, then renamed)."""
-    from .tiny import STUDIO_FILE, build_tiny_pipeline
+    from .tiny import build_tiny_pipeline
 
-    if (family / STUDIO_FILE).is_file():
+    if has_studio_json(family):
         return family
     try:
         family.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +53,7 @@ def ensure_tiny(family: Path, seed: int = 0) -> Path:
         try:
             os.replace(tmp, family)
         except OSError:  # another process finished first
-            if not (family / STUDIO_FILE).is_file():
+            if not has_studio_json(family):
                 raise
     except OSError as exc:
         raise ModelUnavailable(f"cannot build the tiny model in {family}: {exc.strerror or exc}") from None
@@ -68,9 +68,9 @@ def _unavailable(what: str, source: str, exc: BaseException, local: bool) -> Mod
     name = type(exc).__name__
     if "Gated" in name or "401" in text or "403" in text or "gated" in text.lower():
         return ModelUnavailable(f"{what} {source} is gated: accept its licence on huggingface.co and log in "
-                                f"(`huggingface-cli login`), or pass a local copy ({text})")
+                                f"(`huggingface-cli login`, or an HF_TOKEN secret on a Space), or pass a local copy ({text})")
     if local:
-        return ModelUnavailable(f"{what} in {source} could not be loaded ({text}); see hidream_studio/engines/FORMATS.md")
+        return ModelUnavailable(f"{what} in {source} could not be loaded ({text}); see hidream_studio/engines/formats.py")
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
     how = (f"downloads are off (HF_HUB_OFFLINE=1): run `huggingface-cli download {source}` on a connected machine "
            "or pass a local folder" if offline else "check the name and your network, or pass a local folder")
@@ -108,8 +108,8 @@ def load_generator(spec: ModelSpec, settings, placement: Placement):
 
     if spec.build_tiny is not None:
         ensure_tiny(spec.build_tiny)
-    if spec.local and not Path(spec.source, "model_index.json").is_file():
-        raise ModelUnavailable(f"no HiDream-I1 pipeline in {spec.source} (model_index.json missing)")
+    if spec.local and not Path(spec.source, PIPELINE_INDEX).is_file():
+        raise ModelUnavailable(f"no HiDream-I1 pipeline in {spec.source} ({PIPELINE_INDEX} missing)")
     kwargs: dict[str, Any] = {"dtype": placement.dtype}
     errors = _load_errors()
     if spec.needs_llama:
@@ -158,9 +158,9 @@ def _check_components(folder: Path, supplied: set[str]) -> None:
     import json
 
     try:
-        index = json.loads((folder / "model_index.json").read_text())
+        index = json.loads((folder / PIPELINE_INDEX).read_text())
     except (OSError, ValueError) as exc:
-        raise ModelUnavailable(f"{folder / 'model_index.json'} cannot be read ({exc})") from None
+        raise ModelUnavailable(f"{folder / PIPELINE_INDEX} cannot be read ({exc})") from None
     missing = sorted(
         name for name, value in index.items()
         if not name.startswith("_") and isinstance(value, list) and value and value[0] is not None
@@ -168,7 +168,7 @@ def _check_components(folder: Path, supplied: set[str]) -> None:
     )  # fmt: skip
     if missing:
         raise ModelUnavailable(f"the HiDream-I1 folder {folder} is incomplete: no {', '.join(missing)} folder "
-                               "(copy the whole model; see hidream_studio/engines/FORMATS.md)")
+                               "(copy the whole model; see hidream_studio/engines/formats.py)")
 
 
 def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
@@ -178,9 +178,9 @@ def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
     errors = _load_errors()
     if spec.build_tiny is not None:
         ensure_tiny(spec.build_tiny)
-    if spec.form == "e1-lora":
+    if spec.form == E1_LORA:
         folder = Path(spec.source)
-        files = sorted(folder.glob("*lora*.safetensors"))
+        files = lora_files(folder)
         if not files:
             raise ModelUnavailable(f"no LoRA weights (*.safetensors) in {folder}")
         try:
@@ -191,7 +191,7 @@ def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
         if any(p.dtype != placement.dtype for p in pipe.transformer.parameters() if p.is_floating_point()):
             pipe.transformer.to(placement.dtype)  # fp16 LoRA files over a float32 run
         pipe.transformer.disable_adapters()  # generation runs the plain I1 weights
-        return pipe.transformer, "lora"
+        return pipe.transformer, E1_LORA
     try:
         transformer = HiDreamImageTransformer2DModel.from_pretrained(
             spec.source, subfolder="transformer", dtype=placement.dtype,
@@ -199,7 +199,7 @@ def load_editor(spec: ModelSpec, pipe, placement: Placement) -> tuple[Any, str]:
         )
     except errors as exc:
         raise _unavailable("the HiDream-E1 transformer", spec.source, exc, spec.local) from None
-    return transformer.eval().requires_grad_(False), "full"
+    return transformer.eval().requires_grad_(False), E1_FULL
 
 
 def quiet_loading() -> None:
@@ -222,5 +222,5 @@ def load_all(generator: ModelSpec, editor: ModelSpec | None, settings, placement
         saved = dict(pipe.scheduler.config) if editor.preset.scheduler == "folder" else None
         scheduler = make_scheduler(editor.preset, saved)
     offloader = Offloader(placement)
-    offloader.apply(pipe, edit_transformer if form == "full" else None)
+    offloader.apply(pipe, edit_transformer if form == E1_FULL else None)
     return LoadedModels(pipe, edit_transformer, form, scheduler, offloader)

@@ -13,6 +13,7 @@ from typing import Any
 from ..domain import EditRequest, GenerateRequest, InvalidParams
 
 E1_FULL_FORMAT = "Editing Instruction: {instruction}. Target Image Description: {description}"
+TARGET_MARK = "Target Image Description:"
 
 # (width, height); the official list is written "W x H" (the official demo parsed it as H x W and
 # so swapped every non-square choice). Square first for the UI.
@@ -47,6 +48,11 @@ class Preset:
     edit_size: str = "fixed"  # e1: "fixed" (square work size) | "dynamic" (source aspect, same area)
     guidance_form: str = "clip-cfg-norm"  # e1: "clip-cfg-norm" | "two-factor"
     describer: str | None = None  # e1-full: writes the target description from the instruction (describers.py)
+    # Image tokens every non-square latent is padded to, as in the official code (padding changes the output:
+    # masked keys still take attention weight). i1: the transformer's own max_seq (4096); e1: what the
+    # official scripts fix transformer.max_seq to, and the refine stage pads to the I1 transformer's own.
+    # None: exact token counts (small models are trained that way). See docs/engines-fidelity.md.
+    max_seq: int | None = None
     sample_size: int = 128
     vae_factor: int = 8
     seconds_per_step: float = 0.2  # one step (all guidance branches) at the preset's area, reference card
@@ -60,27 +66,30 @@ class Preset:
     def with_overrides(self, overrides: dict[str, Any] | None) -> Preset:
         allowed = {"steps", "guidance", "image_guidance", "refine_strength", "negative_prompt", "shift",
                    "scheduler", "prompt_format", "edit_size", "guidance_form", "seconds_per_step",
-                   "describer"}
+                   "describer", "max_seq"}
         return replace(self, **{k: v for k, v in (overrides or {}).items() if k in allowed})
 
 
 # Step times: H200 bf16 measurements in the facts file (I1 1024^2: 0.192 s batch 1, 0.369 s with CFG;
 # E1-Full, 3 branches at 768^2: 0.612 s; E1.1 at ~1 MP: 1.109 s). Small models: CPU guesses.
 PRESETS: dict[str, Preset] = {
-    "i1-full": Preset("i1-full", "i1", "HiDream-ai/HiDream-I1-Full", 50, 5.0, "unipc", 3.0, seconds_per_step=0.369),
-    "i1-dev": Preset("i1-dev", "i1", "HiDream-ai/HiDream-I1-Dev", 28, 0.0, "lcm", 6.0, seconds_per_step=0.192),
-    "i1-fast": Preset("i1-fast", "i1", "HiDream-ai/HiDream-I1-Fast", 16, 0.0, "lcm", 3.0, seconds_per_step=0.192),
+    "i1-full": Preset("i1-full", "i1", "HiDream-ai/HiDream-I1-Full", 50, 5.0, "unipc", 3.0, seconds_per_step=0.369,
+                      max_seq=4096),
+    "i1-dev": Preset("i1-dev", "i1", "HiDream-ai/HiDream-I1-Dev", 28, 0.0, "lcm", 6.0, seconds_per_step=0.192,
+                     max_seq=4096),
+    "i1-fast": Preset("i1-fast", "i1", "HiDream-ai/HiDream-I1-Fast", 16, 0.0, "lcm", 3.0, seconds_per_step=0.192,
+                      max_seq=4096),
     "e1-full": Preset(
         "e1-full", "e1", "HiDream-ai/HiDream-E1-Full", 28, 5.0, "unipc", 3.0,
         negative_prompt="low resolution, blur", image_guidance=4.0, refine_strength=0.0,
-        prompt_format="e1-full", edit_size="fixed", sample_size=96, seconds_per_step=0.612,
+        prompt_format="e1-full", edit_size="fixed", sample_size=96, seconds_per_step=0.612, max_seq=4608,
     ),
     "e1-1": Preset(
         "e1-1", "e1", "HiDream-ai/HiDream-E1-1", 28, 3.0, "unipc", 3.0,
         negative_prompt="low resolution, blur", image_guidance=1.5, refine_strength=0.3,
-        prompt_format="plain", edit_size="dynamic", sample_size=128, seconds_per_step=1.109,
+        prompt_format="plain", edit_size="dynamic", sample_size=128, seconds_per_step=1.109, max_seq=8192,
     ),
-    # Small offline models (the folder's hidream_studio.json may override any field, see FORMATS.md).
+    # Small offline models (the folder's hidream_studio.json may override any field, see engines/formats.py).
     "tiny": Preset("tiny", "i1", None, 4, 3.0, "folder", 3.0, sample_size=16, vae_factor=2, seconds_per_step=0.05),
     "tiny-e1": Preset(
         "tiny-e1", "e1", None, 4, 3.0, "folder", 3.0, image_guidance=1.5, prompt_format="e1-full",
@@ -122,6 +131,14 @@ def format_edit_prompt(preset: Preset, instruction: str, description: str | None
         desc = (description or instruction).strip().rstrip(".")
         return E1_FULL_FORMAT.format(instruction=instruction.strip().rstrip("."), description=desc)
     return instruction.strip()
+
+
+def refine_prompt_for(prompt: str) -> str:
+    """The text the refine stage reads, by the official rule: what follows "Target Image Description:"
+    in the prompt sent (E1-Full's format, trailing "." already dropped), else the whole prompt (E1.1)."""
+    if TARGET_MARK in prompt:
+        return prompt.split(TARGET_MARK)[1].strip()
+    return prompt
 
 
 # ------------------------------------------------------------------------------------------

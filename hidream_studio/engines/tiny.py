@@ -2,8 +2,9 @@
 
 Everything is made in code: tokenizers from a word list, random text encoders, a small
 HiDreamImageTransformer2DModel, a small 16-channel AutoencoderKL and the flow-matching scheduler.
-Nothing touches the network. The folders written here follow FORMATS.md and are loaded back by
-the same loader as real weights (`from_pretrained`).
+Nothing touches the network. The folders written here follow engines/formats.py and are loaded back by
+the same loader as real weights (`from_pretrained`). Used by `make-tiny`, the nano trainers and the
+tests; production code reads the layouts through engines/formats.py, never through this module.
 
 Public builders (the nano trainer calls these with its own vocabulary and sizes):
 
@@ -15,13 +16,11 @@ Public builders (the nano trainer calls these with its own vocabulary and sizes)
     build_scheduler(shift)                        -> FlowMatchEulerDiscreteScheduler
     assemble_pipeline(...)                        -> HiDreamImagePipeline
     add_e1_lora(transformer, rank)                -> adds the peft adapter "e1" (E1-Full's LoRA targets)
-    save_i1(pipe, folder, sample_size) / save_e1_lora(transformer, folder, base) / save_e1_full(transformer, folder)
     build_tiny_pipeline(folder, seed)             -> writes folder/{i1, e1-lora, e1-full} (the `tiny` model)
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -30,10 +29,7 @@ from typing import Any
 
 import torch
 
-STUDIO_FILE = "hidream_studio.json"  # studio metadata written next to model_index.json (see FORMATS.md)
-E1_ADAPTER = "e1"
-# E1-Full's published LoRA: attention q/k/v/out (image and text streams), experts w1/w2/w3, final layer.
-E1_LORA_TARGETS = ["to_q", "to_k", "to_v", "to_out", "to_q_t", "to_k_t", "to_v_t", "to_out_t", "w1", "w2", "w3", "linear"]
+from .formats import E1_ADAPTER, E1_LORA_TARGETS, save_e1_full, save_e1_lora, save_i1, write_studio_json
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 _CJK_PATTERN = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
@@ -340,7 +336,7 @@ def assemble_pipeline(tokenizers: dict[str, Any], encoders: dict[str, Any], tran
 
 
 # ------------------------------------------------------------------------------------------
-# E1 LoRA and saving (layout: FORMATS.md)
+# E1 LoRA (the layouts are saved by engines/formats.py)
 # ------------------------------------------------------------------------------------------
 def add_e1_lora(transformer, rank: int = 4, alpha: int | None = None, targets: Sequence[str] = E1_LORA_TARGETS,
                 adapter_name: str = E1_ADAPTER):
@@ -351,45 +347,6 @@ def add_e1_lora(transformer, rank: int = 4, alpha: int | None = None, targets: S
     transformer.add_adapter(cfg, adapter_name=adapter_name)
     transformer.set_adapter(adapter_name)
     return transformer
-
-
-def write_studio_json(folder: Path, **fields: Any) -> None:
-    data = {"format": 1, **fields}
-    (Path(folder) / STUDIO_FILE).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def save_i1(pipe, folder: str | Path, sample_size: int, name: str = "custom", **extra: Any) -> Path:
-    """Save a HiDreamImagePipeline (standard diffusers layout) plus hidream_studio.json."""
-    folder = Path(folder)
-    pipe.save_pretrained(folder, safe_serialization=True)
-    write_studio_json(folder, kind="i1", name=name, sample_size=sample_size, **extra)
-    return folder
-
-
-def save_e1_lora(transformer, folder: str | Path, base: str = "../i1", adapter_name: str = E1_ADAPTER,
-                 name: str = "custom", **extra: Any) -> Path:
-    """Save the adapter as diffusers' pytorch_lora_weights.safetensors (keys `transformer.<module>.lora_A.weight`)."""
-    from diffusers import HiDreamImagePipeline
-    from peft.utils import get_peft_model_state_dict
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    layers = get_peft_model_state_dict(transformer, adapter_name=adapter_name)
-    metadata = transformer.peft_config[adapter_name].to_dict()
-    metadata = {k: (sorted(v) if isinstance(v, set) else v) for k, v in metadata.items()}
-    HiDreamImagePipeline.save_lora_weights(folder, transformer_lora_layers=layers,
-                                           transformer_lora_adapter_metadata=metadata)
-    write_studio_json(folder, kind="e1-lora", name=name, base=base, prompt_format="e1-full", **extra)
-    return folder
-
-
-def save_e1_full(transformer, folder: str | Path, name: str = "custom", prompt_format: str = "e1-full",
-                 **extra: Any) -> Path:
-    """Save an E1 transformer as folder/transformer/ (config.json + diffusion_pytorch_model.safetensors)."""
-    folder = Path(folder)
-    transformer.save_pretrained(folder / "transformer", safe_serialization=True)
-    write_studio_json(folder, kind="e1-full", name=name, prompt_format=prompt_format, **extra)
-    return folder
 
 
 @dataclass(frozen=True)

@@ -162,15 +162,3 @@ def check(expected: Scene, image: Image.Image) -> CheckResult:
         errors.append("unexpected " + ", ".join(extra))
     found = reading.background + "|" + "|".join(got)
     return CheckResult(not errors, found, errors)
-
-
-def attribute_accuracy(expected: Scene, image: Image.Image) -> dict[str, bool]:
-    """Per-attribute hits for single-shape scenes (diagnostics: which attribute a model gets wrong)."""
-    reading = read(image)
-    out = {"background": reading.background == expected.background, "count": len(reading.blobs) == len(expected.shapes)}
-    if len(expected.shapes) == 1 and reading.blobs:
-        want = expected.shapes[0]
-        got = max(reading.blobs, key=lambda b: b.area).shape
-        for attr in ("kind", "color", "size", "position"):
-            out[attr] = getattr(got, attr) == getattr(want, attr)
-    return out

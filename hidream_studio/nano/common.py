@@ -102,14 +102,6 @@ def to_pixels(images) -> torch.Tensor:
     return torch.from_numpy(arr).permute(0, 3, 1, 2) / 127.5 - 1.0
 
 
-def to_images(pixels: torch.Tensor):
-    """(B, 3, H, W) in [-1, 1] -> PIL images."""
-    from PIL import Image
-
-    arr = ((pixels.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-    return [Image.fromarray(a) for a in arr]
-
-
 def save_checkpoint(out: Path, state: dict[str, Any]) -> None:
     """Write OUT/checkpoint.pt atomically (a crash mid-write keeps the previous one)."""
     out.mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,8 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
     from hidream_studio.domain import EditRequest, GenerateRequest, UserError
     from hidream_studio.engines import load_engine
 
+    from . import instructions  # noqa: F401  registers the "nano-world" describer the edits use
+
     if engine is None:
         settings = settings.with_(model=settings.model or "nano")
         engine = load_engine(settings)
@@ -115,7 +117,7 @@ def run(settings, n: int = 40, steps: int | None = None, what: str = "both", see
                 times["edit" if task.startswith("edit") else "generate"].append(time.perf_counter() - t0)
                 verdict = checker.check(expected, result.image)
                 ok, found = verdict.ok, verdict.found
-                described_by = result.extra.get("described_by") if task.startswith("edit") else None
+                described_by = result.described_by if task.startswith("edit") else None
             rows.append({"lang": case["lang"], "ok": ok, "op": case.get("op"), "text": text, "want": expected.key(),
                          "found": found, "described_by": described_by, "source_ok": source_ok})
         report[task] = _score(rows)

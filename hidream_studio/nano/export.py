@@ -1,4 +1,4 @@
-"""Write trained nano models into the engines' on-disk layout (hidream_studio/engines/FORMATS.md).
+"""Write trained nano models into the engines' on-disk layout (hidream_studio/engines/formats.py).
 
     assets/nano/hidream_studio.json   {"kind": "family", "name": "nano", "i1": "i1", "e1": "e1-lora"}
     assets/nano/i1/                   HiDreamImagePipeline folder (transformer in fp16)
@@ -10,12 +10,13 @@ the VAE stay fp32, so the embeddings the transformer learned to read are reprodu
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from hidream_studio.engines.formats import E1_FULL, E1_LORA, FAMILY, write_studio_json
 
 from .common import ASSETS, SPEC, NanoSpec
 
@@ -29,7 +30,7 @@ E1_PRESET = {"steps": 20, "guidance": 2.0, "image_guidance": 1.2, "negative_prom
 
 def export_i1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset: dict | None = None,
               **info: Any) -> Path:
-    from hidream_studio.engines.tiny import save_i1
+    from hidream_studio.engines.formats import save_i1
 
     from .train_i1 import build_pipeline, load_transformer
 
@@ -46,22 +47,22 @@ def export_i1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset
 def export_e1(run_root: Path, dest: Path = ASSETS, spec: NanoSpec = SPEC, preset: dict | None = None,
               **info: Any) -> Path:
     """The E1 LoRA (pytorch_lora_weights.safetensors) or, for a full run, the whole transformer."""
-    from hidream_studio.engines.tiny import save_e1_full, save_e1_lora
+    from hidream_studio.engines.formats import save_e1_full, save_e1_lora
 
     from .train_e1 import load_editor
 
     check_e1_fits(run_root, spec)
     transformer, form = load_editor(run_root, spec=spec)
-    for name in ("e1-lora", "e1-full"):
+    for name in (E1_LORA, E1_FULL):
         if (Path(dest) / name).exists():
             shutil.rmtree(Path(dest) / name)
     common = dict(name="nano", preset=preset or E1_PRESET, max_sequence_length=spec.max_sequence_length,
                   edit_size="fixed", **info)
     if form == "lora":
-        folder = save_e1_lora(transformer.to(torch.float16), Path(dest) / "e1-lora", base="../i1", **common)
+        folder = save_e1_lora(transformer.to(torch.float16), Path(dest) / E1_LORA, base="../i1", **common)
     else:
-        folder = save_e1_full(transformer.to(torch.float16), Path(dest) / "e1-full", **common)
-    write_family(dest, "e1-lora" if form == "lora" else "e1-full")
+        folder = save_e1_full(transformer.to(torch.float16), Path(dest) / E1_FULL, **common)
+    write_family(dest, E1_LORA if form == "lora" else E1_FULL)  # the trainer's form -> the folder's kind
     return folder
 
 
@@ -75,18 +76,9 @@ def check_e1_fits(run_root: Path, spec: NanoSpec = SPEC) -> None:
 
 
 def write_family(dest: Path = ASSETS, e1: str | None = None) -> None:
-    from hidream_studio.engines.tiny import write_studio_json
-
     Path(dest).mkdir(parents=True, exist_ok=True)
-    fields = {"kind": "family", "name": "nano", "i1": "i1"}
+    fields = {"kind": FAMILY, "name": "nano", "i1": "i1"}
     if e1:
         fields["e1"] = e1
     write_studio_json(Path(dest), **fields)
 
-
-def update_info(folder: Path, **fields: Any) -> None:
-    """Merge fields (eval figures, training steps) into folder/hidream_studio.json."""
-    path = Path(folder) / "hidream_studio.json"
-    data = json.loads(path.read_text())
-    data.update(fields)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

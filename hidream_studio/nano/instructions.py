@@ -7,7 +7,8 @@ hardly at all (0% measured), so for the nano world this module plays the LLM's p
 
 1. read the canvas back into a Scene with the checker (nearest palette color, components, ...);
 2. find the edit of that scene the instruction words, by matching it against every wording the
-   world uses for every edit the scene allows (world.phrasings), in English and Chinese;
+   world uses for every edit the scene allows (world.understood_phrasings: a shape added without a
+   size is big, without a position in the center, as in the world's prompts), in English and Chinese;
 3. describe the resulting scene in the instruction's language.
 
 Anything else (a photo, three shapes, an instruction the world has no wording for, an edit the
@@ -25,6 +26,7 @@ import re
 from PIL import Image
 
 from hidream_studio.domain import InvalidParams
+from hidream_studio.engines.describers import register_describer
 
 from . import checker, world
 
@@ -115,7 +117,8 @@ def _candidates(source: world.Scene, lang: str):
                 old_shape = None if op == "add" else old
                 target = world.apply_edit(source, op, old_shape, new, color)
                 if world.is_valid(target) and target != source:
-                    yield op, target, [_normalize(w) for w in world.phrasings(op, lang, old_shape, new, color)]
+                    wordings = world.understood_phrasings(op, lang, old_shape, new, color)
+                    yield op, target, [_normalize(w) for w in wordings]
 
 
 def _normalize(text: str) -> str:
@@ -136,3 +139,6 @@ def _contains(text: str, wording: str, lang: str) -> bool:
         return False
     rest = text[:match.start()] + " " + text[match.end():]
     return not (set(re.findall(r"\w+", rest)) & _EN_WORLD)
+
+
+register_describer("nano-world", target_description)  # the nano editor's preset names it (nano/export.py)

@@ -16,31 +16,33 @@ import os
 import re
 import secrets
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..domain import NotFound, StoreError, UserError, Version
+from ..domain import Message, NotFound, SessionInfo, StoreError, UserError, Version
 from .files import recipe_metadata
 
-if TYPE_CHECKING:
-    from .store import Store
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """A session as one read transaction saw it (Store.export_session reads it; nothing here queries)."""
+
+    session: SessionInfo
+    versions: list[Version]  # by number
+    turns: list[tuple[int, Message]]  # (turn, message), oldest first
 
 
-def export_version(store: Store, session_id: str, number: int, dest: Path, owner: str | None) -> Path:
-    """Copy version `number`'s PNG (with its recipe chunks) to `dest` (a file, or a folder)."""
-    session = store.get_session(session_id, owner)
-    version = store.get_version(session.id, number, owner)
-    target = _target(dest, f"{_slug(session.title, session.id)}-v{number}.png")
+def export_version(session: SessionInfo, version: Version, dest: Path) -> Path:
+    """Copy `version`'s PNG (with its recipe chunks) to `dest` (a file, or a folder)."""
+    target = _target(dest, f"{_slug(session.title, session.id)}-v{version.number}.png")
     data = Path(version.image_path).read_bytes()
     _atomic_write(target, lambda fh: fh.write(data))
     return target
 
 
-def export_session(store: Store, session_id: str, dest: Path, branch: int | None, owner: str | None) -> Path:
+def export_session(snapshot: SessionSnapshot, dest: Path, branch: int | None) -> Path:
     """Write a zip of the whole session, or of the lineage of version `branch`, to `dest`."""
-    session = store.get_session(session_id, owner)
-    versions = store.versions(session.id, owner)
-    turns = store.message_turns(session.id, owner)
+    session, versions, turns = snapshot.session, snapshot.versions, snapshot.turns
     if branch is not None:
         versions = lineage(versions, branch)
     kept = {v.number for v in versions}

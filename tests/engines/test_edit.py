@@ -28,7 +28,7 @@ def test_edit_keeps_source_aspect_and_reproduces(which, request, source_image):
     assert a.image.width / a.image.height == pytest.approx(96 / 64, rel=0.05)
     assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
     assert a.prompt_sent.startswith("Editing Instruction: make the circle green.")
-    assert a.extra["branches"] == 3 and a.extra["editor_form"] == ("lora" if which == "engine" else "full")
+    assert a.extra["branches"] == 3 and a.extra["editor_form"] == ("e1-lora" if which == "engine" else "e1-full")
 
 
 def test_encoders_and_vae_are_shared_objects(engine, engine_full):

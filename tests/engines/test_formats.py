@@ -1,4 +1,4 @@
-"""A nano-style family folder (FORMATS.md) loads unchanged: metadata decides lengths, presets and prompt form."""
+"""A nano-style family folder (engines/formats.py) loads unchanged: metadata decides lengths, presets and prompt form."""
 
 from __future__ import annotations
 
@@ -34,5 +34,5 @@ def test_family_folder_with_metadata(tiny_home, tmp_path):
     assert t5.shape[1] == 24
     edited = eng.edit(EditRequest("make it red", Image.new("RGB", (128, 64)), seed=2))
     assert edited.prompt_sent == "make it red" and edited.steps == 2
-    assert edited.extra["editor_form"] == "full"
+    assert edited.extra["editor_form"] == "e1-full"
     assert edited.extra["work_size"][0] > edited.extra["work_size"][1]  # dynamic: works at the source's aspect

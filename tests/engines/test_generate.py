@@ -60,8 +60,8 @@ def test_prompt_cache_hit_skips_text_encoders(engine):
 def test_words_outside_a_closed_vocabulary_are_reported(engine):
     """The tiny (like nano) tokenizers have a word vocabulary: words they lack are reported, once each."""
     made = engine.generate(GenerateRequest("a red unicorn and a unicorn on the moon, trending", seed=1, steps=1))
-    assert made.extra["unknown_words"] == ["unicorn", "trending"]
-    assert engine.generate(GenerateRequest("A RED cat on the moon!", seed=1, steps=1)).extra["unknown_words"] == []
+    assert made.unknown_words == ["unicorn", "trending"]
+    assert engine.generate(GenerateRequest("A RED cat on the moon!", seed=1, steps=1)).unknown_words == []
     assert engine.text.unknown_words("蓝色背景上的一只猫") == ["只"]
 
 
@@ -115,13 +115,13 @@ def test_long_prompts_generate_and_edit_with_guidance(engine, source_image):
     green = engine.generate(GenerateRequest(LONG + "a green square", seed=3, steps=2, negative_prompt="blurry"))
     purple = engine.generate(GenerateRequest(LONG + "a purple triangle", seed=3, steps=2, negative_prompt="blurry"))
     assert green.guidance > 1 and not np.array_equal(pixels(green), pixels(purple))
-    assert green.extra["tokens_ignored"] == 0
+    assert green.tokens_ignored == 0
     too_long = engine.generate(GenerateRequest(LONG * 3, seed=3, steps=1))  # ~540 CLIP tokens: 218 are read
-    assert too_long.extra["tokens_ignored"] == engine.text.tokens_past_limit(LONG * 3) > 300
+    assert too_long.tokens_ignored == engine.text.tokens_past_limit(LONG * 3) > 300
     from hidream_studio.domain import EditRequest
 
     # Shorter than LONG: E1-Full's prompt holds it twice (the instruction stands in for the description).
     instruction = "a red circle and a blue cat and " * 7 + "make the circle green"
     edited = engine.edit(EditRequest(instruction, source_image, seed=1, steps=2))
-    assert engine.text.length_for(edited.prompt_sent) > 128 and edited.extra["tokens_ignored"] == 0
+    assert engine.text.length_for(edited.prompt_sent) > 128 and edited.tokens_ignored == 0
     assert edited.image.size[0] > edited.image.size[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hidream_studio.domain import InvalidParams
+from hidream_studio.nano import instructions  # noqa: F401  registers the nano describer
 from hidream_studio.nano.common import ASSETS
 from hidream_studio.nano.world import Scene, Shape, render
 
@@ -90,16 +91,16 @@ def test_a_typed_instruction_gets_a_target_description(engine):
 
     source = render(Scene("blue", (Shape("circle", "red", "big", "center"),)))
     result = engine.edit(EditRequest(instruction="make the circle green", source=source, seed=0))
-    assert result.extra["described_by"] == "nano-world"
+    assert result.described_by == "nano-world"
     assert result.prompt_sent.startswith("Editing Instruction: make the circle green. Target Image Description: ")
-    assert "green circle" in result.extra["target_description"]
+    assert "green circle" in result.target_description
     assert checker.check(Scene("blue", (Shape("circle", "green", "big", "center"),)), result.image).ok
 
     with pytest.raises(InvalidParams, match="did not understand “make it pretty”"):
         engine.edit(EditRequest(instruction="make it pretty", source=source, seed=0, steps=2))
     given = engine.edit(EditRequest(instruction="make the circle green", source=source, steps=2,
                                     target_description="a green circle on a blue background"))
-    assert given.extra["described_by"] is None and given.extra["target_description"].startswith("a green circle")
+    assert given.described_by is None and given.target_description.startswith("a green circle")
 
 
 def test_studio_turns_do_what_they_say(tmp_path):

@@ -1,5 +1,5 @@
 """Training smoke tests on a tiny NanoSpec: every trainer runs, checkpoints, resumes, exports to the
-FORMATS.md layout, and the engine loads the export and draws a 128x128 image (seconds on CPU)."""
+engines/formats.py layout, and the engine loads the export and draws a 128x128 image (seconds on CPU)."""
 
 from __future__ import annotations
 

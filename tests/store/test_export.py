@@ -8,9 +8,10 @@ import stat
 import zipfile
 
 import pytest
+from sqlalchemy import event
 
 from hidream_studio.domain import Message, NotFound, StoreError, UserError
-from hidream_studio.store import read_png_metadata
+from hidream_studio.store import Store, read_png_metadata
 
 from .helpers import add
 
@@ -101,3 +102,29 @@ def test_export_refuses_to_replace_a_special_file(store, tree, tmp_path):
     with pytest.raises(UserError, match="not a regular file"):
         store.export_version(tree, 2, fifo)
     assert stat.S_ISFIFO(fifo.stat().st_mode) and os.listdir(tmp_path / "out") == ["pipe"]
+
+
+def test_export_is_one_snapshot_while_another_writer_stores_a_turn(store, home, tmp_path, db_url):
+    """A turn another process-like writer (its own engine on the same file) commits between the
+    export's reads does not appear in it: the zip is the session as it was, head and versions agree."""
+    sid = store.create_session("Snapshot").id
+    add(store, sid, 1, messages=[Message("user", "make v1"), Message("assistant", "done", version=0)])
+    other = Store.open(db_url, home / "images")
+    wrote: list = []
+
+    def write_once(conn, cursor, statement, *args):
+        if not wrote and statement.lstrip().upper().startswith("SELECT"):
+            wrote.append(add(other, sid, 2, messages=[Message("user", "make v2"), Message("assistant", "done", 0)]))
+
+    event.listen(store.engine, "after_cursor_execute", write_once)
+    try:
+        out = store.export_session(sid, tmp_path)
+    finally:
+        event.remove(store.engine, "after_cursor_execute", write_once)
+        other.close()
+    assert wrote and wrote[0].number == 2 and store.head(sid).number == 2  # the write really happened
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read("session.json"))
+        transcript = json.loads(zf.read("transcript.json"))
+    assert manifest["head"] == 1 and [v["number"] for v in manifest["versions"]] == [1]
+    assert [m["text"] for m in transcript] == ["make v1", "done"]

@@ -10,7 +10,7 @@ from PIL import Image
 
 
 def cli(settings, *args):
-    cmd = [sys.executable, "-m", "hidream_studio", "--home", str(settings.home), "--model", "tiny", "--editor", "tiny", *args]
+    cmd = [sys.executable, "-m", "hidream_studio", "--home", str(settings.home), "--database-url", settings.db_url, "--model", "tiny", "--editor", "tiny", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 

@@ -36,6 +36,14 @@ def test_reply_says_when_a_prompt_is_longer_than_the_model_reads(studio, session
     assert "longer than the model reads" not in say(studio, session, "a red circle").reply
 
 
+def test_replies_follow_the_language_of_the_message(studio, session):
+    made = say(studio, session, "蓝色背景上的一只猫")
+    assert made.reply.startswith("用 I1 生成了新图（模型不认识这些词，已忽略：只） · 种子 7 · 2 步 · ")
+    edited = say(studio, session, "把猫变成红色")
+    assert edited.decision.route is Route.EDIT and edited.reply.startswith("用 E1 编辑了 v1 · 种子 7 · 2 步")
+    assert say(studio, session, "another one").reply.startswith("Variation with a new seed · seed")
+
+
 def test_generate_edit_undo_redo(studio, session):
     made = say(studio, session, "a red circle on a blue background")
     assert made.decision.route is Route.GENERATE
@@ -87,10 +95,14 @@ def test_checkout_then_new_turn_branches(studio, session):
 
 def test_checkout_unknown_version_changes_nothing(studio, session):
     say(studio, session, "a red circle")
-    before = (numbers(studio, session), len(studio.store.messages(session.id)))
+    before = (numbers(studio, session), studio.store.head(session.id))
     with pytest.raises(NotFound):
         say(studio, session, "go back to version 9")
-    assert (numbers(studio, session), len(studio.store.messages(session.id))) == before
+    assert (numbers(studio, session), studio.store.head(session.id)) == before
+    # The refused turn stays in the conversation, with no version.
+    said, answer = studio.store.messages(session.id)[-2:]
+    assert (said.role, said.text) == ("user", "go back to version 9")
+    assert answer.role == "assistant" and answer.text.startswith("⚠ ") and answer.version is None
 
 
 def test_variation_is_a_new_seed_of_the_same_request(studio, session):
@@ -120,7 +132,8 @@ def test_bad_upload_changes_nothing(studio, session, tmp_path):
     bad.write_bytes(b"this is text")
     with pytest.raises(InvalidImage):
         say(studio, session, "", attachment=str(bad))
-    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+    assert numbers(studio, session) == []
+    assert [(m.role, m.version) for m in studio.store.messages(session.id)] == [("user", None), ("assistant", None)]
 
 
 def test_chat_turn_runs_no_model(studio, session):
@@ -238,7 +251,9 @@ def test_upload_with_a_refused_instruction_stores_nothing(studio, session, tmp_p
     Image.new("RGB", (64, 64), (9, 9, 9)).save(path)
     with pytest.raises(InvalidParams):
         say(studio, session, "make it blue", attachment=str(path), settings=GenSettings(steps=100_000))
-    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+    assert numbers(studio, session) == []
+    said, answer = studio.store.messages(session.id)
+    assert said.text == "make it blue" and answer.text.startswith("⚠ ") and answer.version is None
 
 
 def test_undo_on_an_upload_root_says_how_to_go_back(studio, session, tmp_path):
