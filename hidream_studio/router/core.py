@@ -94,15 +94,16 @@ def _history(core: str) -> Decision | None:
     return None
 
 
-def _strip_new_image(text: str) -> tuple[str, str | None, bool]:
-    """Drop "new image:", "draw me", "画一张" ...; return (rest, the word that asked, draws on canvas)."""
+def _strip_new_image(text: str) -> tuple[str, str | None]:
+    """Drop "new image:", "draw me", "画一张" ...; return (rest, the word that asked). "draw a
+    mustache on him" keeps its verb: it draws on the current picture."""
     asked = None
     m = lx.EN_NEW_IMAGE.match(text) or lx.ZH_NEW_IMAGE.match(text)
     if m and m.end() > 0:
         asked = "new image"
         text = text[m.end() :].lstrip(TRIM)
     if lx.EN_CREATE_ON_CANVAS.match(text) or lx.ZH_CREATE_ON_CANVAS.match(text):
-        return text, asked, asked is None
+        return text, asked
     m = lx.EN_CREATE.match(text) or lx.ZH_CREATE.match(text)
     if m and m.end() > 0:
         asked = asked or m.group(0).strip(TRIM).split()[0].lower()
@@ -110,7 +111,7 @@ def _strip_new_image(text: str) -> tuple[str, str | None, bool]:
         image_of = lx.EN_IMAGE_OF.match(text)
         if image_of:
             text = text[image_of.end() :]
-    return text.strip(TRIM), asked, False
+    return text.strip(TRIM), asked
 
 
 def _upload(text: str) -> Decision:
@@ -176,7 +177,7 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
             return _chat(core, ChatKind.NO_CANVAS, f"{signal} but no canvas yet: nothing to edit",
                          confidence=edit_p, by="classifier")
         return Decision(Route.EDIT, core, None, f"{signal} with a canvas", confidence=edit_p, by="classifier")
-    text, asked, _ = _strip_new_image(core)
+    text, asked = _strip_new_image(core)
     why = f"asks for a new image ('{asked}')" if asked else "describes a new scene"
     return Decision(Route.GENERATE, text or core, None, why, confidence=gen_p, by="classifier")
 
@@ -224,7 +225,7 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous
         return decision
     if lx.MENTIONS_VERSION.search(core):
         return _chat(original, ChatKind.UNCLEAR, "talks about versions but names no checkout")
-    text_only, asked, _ = _strip_new_image(core)
+    text_only, asked = _strip_new_image(core)
     if asked and not text_only:
         return _chat(original, ChatKind.UNCLEAR, f"asks for a new image ('{asked}') without saying of what")
     model = model or default_model()
