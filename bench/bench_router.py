@@ -8,7 +8,8 @@
   load_ms      reading the shipped weights (assets/router/router.bin) once
   start_s      `python -m hidream_studio.cli route --canvas "make it blue"` as a new process,
                wall clock from spawn to exit: median and max of --starts runs; bare_python_start_s
-               the same for `python -c pass` on the same machine at the same time
+               the same for `python -c pass` on the same machine at the same time; cpu_median the
+               child's user + system CPU seconds (what a busy machine does not inflate)
   imports      heavy modules a route process loads (must be none: no torch, no numpy)
 Goals (issue 13): <= 5 ms per message, <= 1 s process start.
 """
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,16 +63,20 @@ def main() -> None:
 
     cmd = [sys.executable, "-m", "hidream_studio.cli", "route", "--canvas", "make it blue"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    starts = []
-    for _ in range(args.starts):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        starts.append(time.perf_counter() - t)
-    bare = []
-    for _ in range(args.starts):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True, env=env)
-        bare.append(time.perf_counter() - t)
+    def timed(argv: list[str]) -> tuple[list[float], list[float]]:
+        """Wall seconds and CPU seconds (user + system of the child) of each of --starts runs."""
+        wall, cpu = [], []
+        for _ in range(args.starts):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env=env)
+            wall.append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        return wall, cpu
+
+    starts, starts_cpu = timed(cmd)
+    bare, bare_cpu = timed([sys.executable, "-c", "pass"])
     probe = ("import sys; from hidream_studio.cli import main; main(['route', '--canvas', 'make it blue']); "
              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
              "('torch', 'numpy', 'diffusers', 'transformers', 'gradio', 'sqlalchemy', 'PIL')))")
@@ -82,11 +88,14 @@ def main() -> None:
         "messages": len(times),
         "route_ms": {"median": round(statistics.median(times), 3), "p95": round(times[int(0.95 * len(times))], 3),
                      "max": round(times[-1], 3)},
-        "route_cpu_ms": {"mean": round(statistics.fmean(cpu), 3)},
+        "route_cpu_ms": {"mean": round(statistics.fmean(cpu), 3), "p95": round(sorted(cpu)[int(0.95 * len(cpu))], 3),
+                         "max": round(max(cpu), 3)},
         "load_ms": round(load_ms, 1),
         "weights_bytes": WEIGHTS.stat().st_size,
-        "start_s": {"median": round(statistics.median(starts), 3), "max": round(max(starts), 3)},
-        "bare_python_start_s": {"median": round(statistics.median(bare), 3)},
+        "start_s": {"median": round(statistics.median(starts), 3), "max": round(max(starts), 3),
+                    "cpu_median": round(statistics.median(starts_cpu), 3)},
+        "bare_python_start_s": {"median": round(statistics.median(bare), 3),
+                                "cpu_median": round(statistics.median(bare_cpu), 3)},
         "imports": imports,
     }, indent=1))
 

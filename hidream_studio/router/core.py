@@ -13,61 +13,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 
 from ..domain import ChatKind, Decision, Route
 from . import lexicon as lx
 from .model import EDIT, GENERATE, HELP, NEGATIVE, SOCIAL, default_model
 from .numbers import parse_en, parse_number, parse_zh
+from .reading import CJK, TRIM, edit_signal, normalize, quote, strip_interjections, strip_politeness
 
 CHAT_INTENTS = (SOCIAL, NEGATIVE, HELP)
 _KIND = {SOCIAL: ChatKind.SOCIAL, NEGATIVE: ChatKind.NEGATIVE, HELP: ChatKind.HELP}
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# Brackets are content ("a cat (cute)"), so only these are trimmed from the ends.
-_TRIM = " \t\n.,!?;:~…。，、！？；：～·\"'“”‘’-–—"
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width "？，３" become "?,3") and single spaces."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
-
-
-def _quote(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def strip_interjections(text: str) -> tuple[str, list[str]]:
-    """Drop leading greetings / thanks / praise; return the rest and the kinds that were dropped."""
-    kinds: list[str] = []
-    while True:
-        for rx in (lx.INTERJECTION_EN_LOOSE, lx.INTERJECTION_EN, lx.INTERJECTION_ZH):
-            m = rx.match(text)
-            if m and m.end() > 0:
-                word = next(g for g in m.groups() if g).lower()
-                kinds.append(lx.INTERJECTION_KIND.get(word, "acknowledgement"))
-                text = text[m.end() :].lstrip(_TRIM)
-                break
-        else:
-            return text.strip(_TRIM), kinds
-
-
-def strip_politeness(text: str) -> str:
-    """Drop politeness from both ends: "could you please make it blue?" -> "make it blue"."""
-    while True:
-        before = text
-        for rx in (lx.EN_POLITE_PREFIX, lx.ZH_POLITE_PREFIX):
-            m = rx.match(text)
-            if m and m.end() > 0:
-                text = text[m.end() :].lstrip(_TRIM)
-        text = text.rstrip(_TRIM)
-        text = lx.EN_POLITE_SUFFIX.sub("", text).rstrip(_TRIM)
-        if _CJK.search(text):
-            text = lx.ZH_POLITE_SUFFIX.sub("", text).rstrip(_TRIM)
-        if text == before:
-            return text
-
-
 def _question(text: str, asked: bool = False) -> str | None:
     """Why `text` is small talk for the chat (help, a question), or None when it is a request.
 
@@ -75,7 +30,7 @@ def _question(text: str, asked: bool = False) -> str | None:
     """
     if lx.HELP.match(text):
         return "asks for help"
-    if _CJK.search(text):
+    if CJK.search(text):
         if (asked or lx.ZH_QUESTION.search(text)) and not lx.ZH_REQUEST_HINT.search(text):
             return "a question, answered in text"
         return None
@@ -116,9 +71,9 @@ def _repeated(core: str) -> Decision | None:
             continue
         count = min(count, MAX_REPEAT)
         if lx.UNDO.match(rest):
-            return Decision(Route.UNDO, "", None, f"undo x{count} ('{_quote(core)}')", count=count)
+            return Decision(Route.UNDO, "", None, f"undo x{count} ('{quote(core)}')", count=count)
         if lx.REDO.match(rest):
-            return Decision(Route.REDO, "", None, f"redo x{count} ('{_quote(core)}')", count=count)
+            return Decision(Route.REDO, "", None, f"redo x{count} ('{quote(core)}')", count=count)
     return None
 
 
@@ -129,52 +84,34 @@ def _history(core: str) -> Decision | None:
         return repeated
     target = _checkout_target(core)
     if target is not None:
-        return Decision(Route.CHECKOUT, "", target, f"checkout of version {target} ('{_quote(core)}')")
+        return Decision(Route.CHECKOUT, "", target, f"checkout of version {target} ('{quote(core)}')")
     if lx.UNDO.match(core):
-        return Decision(Route.UNDO, "", None, f"undo ('{_quote(core)}')")
+        return Decision(Route.UNDO, "", None, f"undo ('{quote(core)}')")
     if lx.REDO.match(core):
-        return Decision(Route.REDO, "", None, f"redo ('{_quote(core)}')")
+        return Decision(Route.REDO, "", None, f"redo ('{quote(core)}')")
     if lx.VARIATION.match(core):
-        return Decision(Route.VARIATION, "", None, f"same request, new seed ('{_quote(core)}')")
+        return Decision(Route.VARIATION, "", None, f"same request, new seed ('{quote(core)}')")
     return None
 
 
-def edit_signal(text: str) -> str | None:
-    """A short description of what makes `text` an instruction on the current picture, or None."""
-    if _CJK.search(text):
-        m = lx.ZH_EDIT_VERB.search(text)
-        if m:
-            return f"instruction verb '{m.group(1)}'"
-        if lx.ZH_EDIT_PHRASE.search(text):
-            return f"instruction '{_quote(text, 10)}'"
-    m = lx.EN_EDIT_VERB.match(text)
-    if m:
-        return f"instruction verb '{m.group(1).lower()}'"
-    if lx.EN_COLOR_ONLY.match(text):
-        return "a colour for the picture"
-    m = lx.EN_EDIT_PHRASE.search(text)
-    if m:
-        return f"edit phrase '{_quote(m.group(0).strip().lower(), 20)}'"
-    return None
-
-
-def _strip_new_image(text: str) -> tuple[str, str | None, bool]:
-    """Drop "new image:", "draw me", "画一张" ...; return (rest, the word that asked, draws on canvas)."""
+def _strip_new_image(text: str) -> tuple[str, str | None]:
+    """Drop "new image:", "draw me", "画一张" ...; return (rest, the word that asked). "draw a
+    mustache on him" keeps its verb: it draws on the current picture."""
     asked = None
     m = lx.EN_NEW_IMAGE.match(text) or lx.ZH_NEW_IMAGE.match(text)
     if m and m.end() > 0:
         asked = "new image"
-        text = text[m.end() :].lstrip(_TRIM)
+        text = text[m.end() :].lstrip(TRIM)
     if lx.EN_CREATE_ON_CANVAS.match(text) or lx.ZH_CREATE_ON_CANVAS.match(text):
-        return text, asked, asked is None
+        return text, asked
     m = lx.EN_CREATE.match(text) or lx.ZH_CREATE.match(text)
     if m and m.end() > 0:
-        asked = asked or m.group(0).strip(_TRIM).split()[0].lower()
-        text = text[m.end() :].lstrip(_TRIM)
+        asked = asked or m.group(0).strip(TRIM).split()[0].lower()
+        text = text[m.end() :].lstrip(TRIM)
         image_of = lx.EN_IMAGE_OF.match(text)
         if image_of:
             text = text[image_of.end() :]
-    return text.strip(_TRIM), asked, False
+    return text.strip(TRIM), asked
 
 
 def _upload(text: str) -> Decision:
@@ -182,8 +119,8 @@ def _upload(text: str) -> Decision:
     core = strip_politeness(rest)
     m = lx.UPLOAD_FRAMING.match(core)
     if m and m.end() > 0:
-        core = strip_politeness(core[m.end() :].strip(_TRIM))
-    if core and _question(rest, asked=text.rstrip(_TRIM.replace("?", "")).endswith("?")):
+        core = strip_politeness(core[m.end() :].strip(TRIM))
+    if core and _question(rest, asked=text.rstrip(TRIM.replace("?", "")).endswith("?")):
         core = ""
     if not core:
         return Decision(Route.UPLOAD, "", None, "attached image becomes a new root")
@@ -208,15 +145,15 @@ def _interjection_chat(original: str, kinds: list[str]) -> Decision:
 
 def _history_after_talk(core: str, model) -> Decision | None:
     """ "that's worse, go back", "不好看，撤销": a history command after clauses that are only talk."""
-    clauses = [c for c in _CLAUSE.split(core) if c and c.strip(_TRIM)]
+    clauses = [c for c in _CLAUSE.split(core) if c and c.strip(TRIM)]
     if len(clauses) < 2:
         return None
-    command = _history(strip_politeness(clauses[-1].strip(_TRIM)))
+    command = _history(strip_politeness(clauses[-1].strip(TRIM)))
     # Only moves on the history: "thanks, again!" is thanks, not a request for another picture.
     if command is None or command.route is Route.VARIATION:
         return None
     for clause in clauses[:-1]:
-        rest, _ = strip_interjections(clause.strip(_TRIM))
+        rest, _ = strip_interjections(clause.strip(TRIM))
         if rest and model.score(clause).best in (GENERATE, EDIT):
             return None
     return replace(command, reason=f"{command.reason} after talk")
@@ -240,7 +177,7 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
             return _chat(core, ChatKind.NO_CANVAS, f"{signal} but no canvas yet: nothing to edit",
                          confidence=edit_p, by="classifier")
         return Decision(Route.EDIT, core, None, f"{signal} with a canvas", confidence=edit_p, by="classifier")
-    text, asked, _ = _strip_new_image(core)
+    text, asked = _strip_new_image(core)
     why = f"asks for a new image ('{asked}')" if asked else "describes a new scene"
     return Decision(Route.GENERATE, text or core, None, why, confidence=gen_p, by="classifier")
 
@@ -268,7 +205,7 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous
     norm = normalize(text)
     if has_attachment:
         return _upload(norm)
-    if not norm.strip(_TRIM):
+    if not norm.strip(TRIM):
         if "?" in norm:
             return _chat(original, ChatKind.HELP, "asks for help")
         return _chat(original, ChatKind.UNCLEAR, "empty message")
@@ -277,7 +214,7 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous
         return _interjection_chat(original, kinds)
     if lx.START_OVER.match(rest):
         return _chat(original, ChatKind.START_OVER, "asks to start over: the New session button does that")
-    why = _question(rest, asked=norm.rstrip(_TRIM.replace("?", "")).endswith("?"))
+    why = _question(rest, asked=norm.rstrip(TRIM.replace("?", "")).endswith("?"))
     if why:
         return _chat(original, ChatKind.HELP, why)
     core = strip_politeness(rest)
@@ -288,7 +225,7 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous
         return decision
     if lx.MENTIONS_VERSION.search(core):
         return _chat(original, ChatKind.UNCLEAR, "talks about versions but names no checkout")
-    text_only, asked, _ = _strip_new_image(core)
+    text_only, asked = _strip_new_image(core)
     if asked and not text_only:
         return _chat(original, ChatKind.UNCLEAR, f"asks for a new image ('{asked}') without saying of what")
     model = model or default_model()

@@ -18,6 +18,7 @@ import unicodedata
 import zlib
 
 from . import lexicon as lx
+from .reading import edit_signal, strip_interjections, strip_politeness
 
 FEATURE_VERSION = 2
 DIM = 1 << 18
@@ -47,17 +48,12 @@ _DEIXIS = re.compile(
 
 def _core(text: str) -> tuple[str, list[str]]:
     """The request without leading interjections and politeness, and the interjections' kinds."""
-    # Imported here: core imports this module (through model), and these helpers live there.
-    from .core import strip_interjections, strip_politeness
-
     rest, kinds = strip_interjections(text)
     return strip_politeness(rest), kinds
 
 
 def _signals(core: str, kinds: list[str]) -> list[str]:
     """Rule evidence from the lexicon, as named binary features."""
-    from .core import edit_signal
-
     out = [f"s:interj:{k}" for k in kinds]
     if not core:
         out.append("s:empty-core")
