@@ -8,6 +8,12 @@ Prints JSON with the card's name and, in bf16:
                                         as one batch, max_seq exact (the studio's code path)
   e1_768_padded_s                       the same with max_seq left at 8192 tokens (what a generous config costs)
   peak_gb_*                             peak memory with I1 + E1 transformers + the four encoders resident
+  h2d_gb_per_s_pageable / _pinned       copying 4 GB of weights from CPU memory onto the card (what the
+                                        transformer-swap mode pays per 34 GB transformer moved)
+  planner                               the planner's jobs on that Llama-3.1-8B (bench_planner.planner_latency):
+                                        route with 2 and 14 options, describe / reply / expand run to their
+                                        token cap (random weights never stop early); extra_peak_gb = memory
+                                        the planner adds over the resident models (no weights: activations)
 Needs about 95 GB for everything resident (an H200); on an 80 GB card the encoders are reported as not fitting.
 """
 
@@ -17,12 +23,10 @@ import argparse
 import json
 import time
 
-I1_CONFIG = {
-    "patch_size": 2, "in_channels": 16, "out_channels": 16, "num_layers": 16, "num_single_layers": 32,
-    "attention_head_dim": 128, "num_attention_heads": 20, "caption_channels": [4096, 4096], "text_emb_dim": 2048,
-    "num_routed_experts": 4, "num_activated_experts": 2, "axes_dims_rope": [64, 32, 32],
-    "max_resolution": [128, 128], "llama_layers": list(range(32)) + [31] * 16,
-}
+from hidream_studio.engines.memory_plan import CONFIGS, ENCODERS, build_component
+
+# The published I1 transformer configuration (the memory plan counts the same one on the meta device).
+I1_CONFIG = json.loads(CONFIGS.read_text(encoding="utf-8"))["i1"]["config"]
 
 
 def timed(fn, repeats: int) -> float:
@@ -41,28 +45,46 @@ def timed(fn, repeats: int) -> float:
 
 def build_encoders(dtype):
     """Random full-size CLIP-L, CLIP-G, T5-XXL encoder and Llama-3.1-8B, on the GPU."""
-    import torch
-    from transformers import (
-        CLIPTextConfig,
-        CLIPTextModelWithProjection,
-        LlamaConfig,
-        LlamaForCausalLM,
-        T5Config,
-        T5EncoderModel,
-    )
+    return [build_component(name, "cuda").to(dtype).eval() for name in ENCODERS]
 
-    with torch.device("cuda"):
-        clip_l = CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
-                                                            num_attention_heads=12, projection_dim=768,
-                                                            max_position_embeddings=248))
-        clip_g = CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=1280, intermediate_size=5120, num_hidden_layers=32,
-                                                            num_attention_heads=20, projection_dim=1280,
-                                                            max_position_embeddings=248))
-        t5 = T5EncoderModel(T5Config(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
-                                     feed_forward_proj="gated-gelu"))
-        llama = LlamaForCausalLM(LlamaConfig(vocab_size=128256, hidden_size=4096, intermediate_size=14336,
-                                             num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8))
-    return [m.to(dtype).eval() for m in (clip_l, clip_g, t5, llama)]
+
+def host_to_device_rates(gb: int = 4) -> dict[str, float]:
+    """GB/s for copying `gb` GB from pageable and from pinned CPU memory onto the card."""
+    import torch
+
+    rates = {}
+    for kind in ("pageable", "pinned"):
+        host = torch.empty(gb * 10**9 // 2, dtype=torch.bfloat16, pin_memory=kind == "pinned")
+        seconds = timed(lambda h=host: h.to("cuda", non_blocking=False), 3)
+        rates[f"h2d_gb_per_s_{kind}"] = round(gb / seconds, 1)
+        del host
+    return rates
+
+
+def planner_bench(llama, repeats: int) -> dict:
+    """The planner on the resident (random) Llama-3.1-8B. The tokenizer is a word-level one over the
+    planner's own prompt words (no download): about one token per word, close to Llama 3's count."""
+    import threading
+
+    import torch
+    from bench_planner import planner_latency
+
+    from hidream_studio.engines import planner_io as io
+    from hidream_studio.engines.planner import Planner
+    from hidream_studio.engines.tiny import TINY_WORDS, build_llama_tokenizer
+
+    prompt_words = " ".join([io.ROUTE_SYSTEM, io.DESCRIBE_SYSTEM, io.REPLY_SYSTEM, io.EXPAND_SYSTEM,
+                             "current picture versions previous turn message instruction image cat wearing hat "
+                             "studio photo lighthouse night go back one thanks that's great"])
+    tokenizer = build_llama_tokenizer(list(TINY_WORDS) + prompt_words.split(), model_max_length=4096)
+    planner = Planner(llama, tokenizer, "cuda", threading.Lock())
+    torch.cuda.synchronize()
+    resident = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    out = planner_latency(planner, repeats, sync=torch.cuda.synchronize)
+    out["extra_peak_gb"] = round((torch.cuda.max_memory_allocated() - resident) / 1e9, 2)
+    out["same_model_object"] = planner.model is llama
+    return out
 
 
 def main() -> None:
@@ -131,9 +153,11 @@ def main() -> None:
                 out["t5_encode_2x128_s"] = timed(lambda: encoders[2](ids), args.repeats)
                 out["llama_encode_2x128_s"] = timed(lambda: encoders[3](ids, output_hidden_states=True), args.repeats)
                 out["peak_gb_i1_e1_encoders_resident"] = round(torch.cuda.max_memory_allocated() / 1e9, 1)
+                out["planner"] = planner_bench(encoders[3], args.repeats)
             except torch.OutOfMemoryError:
                 out["peak_gb_i1_e1_encoders_resident"] = (
                     f"does not fit in {torch.cuda.get_device_properties(0).total_memory / 1e9:.0f} GB")
+    out.update(host_to_device_rates())
     out["per_image_transformer_only_s"] = {
         "i1_fast_16_steps": round(16 * out["i1_1024_batch1_s"], 1),
         "i1_dev_28_steps": round(28 * out["i1_1024_batch1_s"], 1),

@@ -16,7 +16,8 @@ from .config import MEMORY_MODES, Settings
 from .domain import StudioError, UserError
 
 # One module per concern; the order is the order of `--help`.
-COMMAND_MODULES = ("serve", "chat", "route", "store_cmds", "engine_cmds", "nano_cmds", "spaces_cmd")
+COMMAND_MODULES = ("serve", "engine_serve", "chat", "route", "router_cmd", "store_cmds", "engine_cmds", "nano_cmds",
+                   "spaces_cmd", "space_bundle")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quantize", choices=("nf4", "fp8"), help="quantize transformer and Llama")
     parser.add_argument("--device", help="cuda | cpu | cuda:1 ... (default: cuda when available)")
     parser.add_argument("--dtype", choices=("bfloat16", "float16", "float32"), help="default: bf16 on cuda, fp32 on cpu")
+    parser.add_argument("--planner", choices=("auto", "on", "off"),
+                        help="the resident Llama as planner: auto = with a real Llama only (env HIDREAM_STUDIO_PLANNER)")
+    parser.add_argument("--expand-prompts", action="store_true", default=None,
+                        help="let the planner expand terse prompts for I1 (env HIDREAM_STUDIO_EXPAND_PROMPTS)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__package__}.commands.{name}").register(sub)
@@ -47,6 +52,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         quantize=args.quantize,
         device=args.device,
         dtype=args.dtype,
+        planner=args.planner,
+        expand_prompts=args.expand_prompts,
     )
 
 

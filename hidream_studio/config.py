@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 ENV_PREFIX = "HIDREAM_STUDIO_"
-MEMORY_MODES = ("gpu", "model-offload", "sequential-offload")
+MEMORY_MODES = ("gpu", "transformer-swap", "model-offload", "sequential-offload")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -36,6 +36,18 @@ def _env_int(name: str, default: int) -> int:
         from .domain import UserError
 
         raise UserError(f"{ENV_PREFIX}{name} must be a whole number, not {value!r}.") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        from .domain import UserError
+
+        raise UserError(f"{ENV_PREFIX}{name} must be a number of seconds, not {value!r}.") from None
 
 
 def default_home() -> Path:
@@ -78,8 +90,12 @@ class Settings:
     public: bool = False  # each browser sees only its own sessions
     secret: str | None = None  # BrowserState encryption key (fixed, so sessions survive restarts)
     queue_size: int = 16
+    engine: str | None = None  # None/"local": in this process; "ray" or a Ray address: `engine-serve`'s replicas
     host: str = "127.0.0.1"
     port: int = 7860
+    planner: str = "auto"  # auto | on | off: the resident Llama as planner (engines/planner.py)
+    planner_budget_s: float = 3.0  # past this a planner call falls back to the classifier / rules
+    expand_prompts: bool = False  # the planner rewrites terse prompts for I1 (the typed one stays in the recipe)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -97,8 +113,12 @@ class Settings:
             public=_env_bool("PUBLIC", default=on_space),
             secret=_env("SECRET"),
             queue_size=_env_int("QUEUE_SIZE", 16),
+            engine=_env("ENGINE"),
             host=_env("HOST", "0.0.0.0" if on_space else "127.0.0.1"),
             port=_env_int("PORT", int(os.environ.get("GRADIO_SERVER_PORT") or 7860)),
+            planner=_env("PLANNER", "auto"),
+            planner_budget_s=_env_float("PLANNER_BUDGET", 3.0),
+            expand_prompts=_env_bool("EXPAND_PROMPTS"),
         )
         return settings.with_(**{k: v for k, v in overrides.items() if v is not None})
 
@@ -118,6 +138,11 @@ class Settings:
     @property
     def images_dir(self) -> Path:
         return self.home / "images"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        """Small cached copies of version images for the drawn tree (safe to delete)."""
+        return self.home / "thumbs"
 
     @property
     def models_dir(self) -> Path:

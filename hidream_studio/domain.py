@@ -61,6 +61,17 @@ class Route(str, enum.Enum):
     CHAT = "chat"
 
 
+class ChatKind(str, enum.Enum):
+    """What kind of conversation a CHAT turn is, so the studio can answer it (conversation.py)."""
+
+    SOCIAL = "social"  # thanks, praise, greetings, closings, "not now", "ok"
+    NEGATIVE = "negative"  # negative feedback: the answer offers the way back
+    HELP = "help"  # a question about the studio (or any question): answered from its help
+    NO_CANVAS = "no_canvas"  # an edit instruction with no picture yet: nothing is drawn
+    START_OVER = "start_over"  # "reset", "new session": the New-session button does that
+    UNCLEAR = "unclear"  # nothing to act on ("new image:" with no subject, talk about versions)
+
+
 @dataclass(frozen=True)
 class Decision:
     """What the router made of one message.
@@ -73,6 +84,7 @@ class Decision:
     count:  how many steps for UNDO/REDO ("undo twice" -> 2); 1 otherwise.
     confidence: how sure the deciding layer is, 0..1 (1.0 for a rule that matched exactly).
     by:     which layer decided: "rules", "classifier" or "planner".
+    chat:   for CHAT, which kind of conversation (ChatKind); None for every other route.
     """
 
     route: Route
@@ -82,20 +94,27 @@ class Decision:
     count: int = 1
     confidence: float = 1.0
     by: str = "rules"
+    chat: ChatKind | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"route": self.route.value, "text": self.text, "target": self.target, "reason": self.reason,
-                "count": self.count, "confidence": round(self.confidence, 3), "by": self.by}
+                "count": self.count, "confidence": round(self.confidence, 3), "by": self.by,
+                "chat": self.chat.value if self.chat else None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Decision:
+        chat = data.get("chat")
         return cls(Route(data["route"]), data.get("text", ""), data.get("target"), data.get("reason", ""),
-                   int(data.get("count", 1)), float(data.get("confidence", 1.0)), data.get("by", "rules"))
+                   int(data.get("count", 1)), float(data.get("confidence", 1.0)), data.get("by", "rules"),
+                   ChatKind(chat) if chat else None)
 
 
 # --------------------------------------------------------------------------------------------
 # Engine requests and results
 # --------------------------------------------------------------------------------------------
+MAX_OPTIONS = 8  # candidates one turn may ask for ("give me 4 options"): one batch on the device
+
+
 @dataclass(frozen=True)
 class GenerateRequest:
     """A text-to-image job. None means "the preset's default" for every optional field."""
@@ -122,6 +141,7 @@ class EditRequest:
     guidance: float | None = None
     image_guidance: float | None = None
     refine_strength: float | None = None
+    source_prompt: str | None = None  # what the source shows (its recipe's prompt), for a planner's description
 
 
 @dataclass
@@ -192,6 +212,7 @@ class Recipe:
     width: int | None = None
     height: int | None = None
     elapsed_s: float | None = None
+    region: dict[str, Any] | None = None  # a region edit: box, feather, mask (region.Region.to_record)
 
     @classmethod
     def from_result(cls, kind: VersionKind, prompt: str, result: EngineResult) -> Recipe:

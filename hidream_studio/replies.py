@@ -130,3 +130,12 @@ def head_moved(route: Route, version: Version | None, zh: bool, head: Version | 
 
 def no_canvas_for_variation(zh: bool) -> str:
     return "还没有图片可以变化，先描述一张吧。" if zh else "There is no image to vary yet: describe one first."
+
+
+def options_reply(decision: Decision, first: Recipe, count: int, zh: bool) -> str:
+    """Reply to a turn that made `count` candidates (the studio adds their version numbers)."""
+    what = "新图" if decision.route is Route.GENERATE else "变化"
+    if zh:
+        return f"{count} 个{what}供选择（点击一个继续）· {recipe_summary(first, zh=True)}"
+    what = "new images" if decision.route is Route.GENERATE else "variations"
+    return f"{count} options ({what}): click one to continue from it · {recipe_summary(first)}"

@@ -1,7 +1,7 @@
 """Hugging Face Spaces glue: ZeroGPU's `spaces.GPU` when it is installed, nothing otherwise.
 
-    generate = gpu_call(engine_generate, duration=lambda request, *a, **k: gpu_duration(
-        "generate", request.steps, request.width, request.height, seconds_per_step=0.2))
+    engine = schedule_on_gpu(load_engine(settings))   # generate/edit through spaces.GPU where installed
+    generate = gpu_call(fn, duration=lambda *args, **kwargs: 60)  # any plain function
 
 `spaces.GPU` (spaces 0.51) is itself a no-op unless the Space runs on ZeroGPU (SPACES_ZERO_GPU set);
 there it asks for a GPU slice for at most `duration` seconds per call. `duration` may be a callable:
@@ -10,15 +10,15 @@ functions, so they are refused here everywhere, not only on a Space.
 
 On a ZeroGPU Space `import spaces` must come before anything initialises CUDA; this module imports it
 only when gpu_call runs, so the app should call gpu_call (or `import spaces`) before loading models.
+A call's duration is the engine's own estimate (engines/duration.py), clamped to ZeroGPU's limits.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
-import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,11 +29,43 @@ ZEROGPU_DEFAULT_S = 60
 ZEROGPU_MIN_S = 20  # below this a cold slice (weights moving in) risks being cut off
 ZEROGPU_MAX_S = 300
 
-# Fixed cost per call on top of the denoising steps: moving weights onto the slice, the four text
-# encoders (Llama-3.1-8B among them), VAE encode/decode. Edits encode a source image as well.
-OVERHEAD_S = {"generate": 8.0, "edit": 12.0, "variation": 8.0}
-HEADROOM = 1.5  # measured step times vary with load and the first call's warm-up
-REFERENCE_PIXELS = 1024 * 1024  # seconds_per_step is measured at this size
+# The Space's memory mode: one of the two 34 GB transformers on the slice at a time (docs/spaces.md,
+# engines/memory_plan.py: every call's working set fits the ZeroGPU slice in bf16).
+SPACE_MEMORY_MODE = "transformer-swap"
+LLAMA_ID = "meta-llama/Llama-3.1-8B-Instruct"  # gated: the Space's HF_TOKEN secret must have access
+
+
+def space_defaults(environ: Mapping[str, str], cuda: bool) -> tuple[dict[str, str], str | None]:
+    """Studio settings (HIDREAM_STUDIO_* variables) for a Space, and one line for its page.
+
+    Off a Space (no SPACE_ID): nothing. Without a GPU: the offline nano model. With one: I1-Fast and
+    E1.1 in the Space's memory mode with Llama-3.1-8B-Instruct, which is gated; without an HF_TOKEN
+    secret (or a HIDREAM_STUDIO_LLAMA of the owner's choosing) the Space serves nano and says how to
+    turn the real models on, instead of failing on the first turn. Variables already set win.
+    """
+    if not environ.get("SPACE_ID"):
+        return {}, None
+    chosen = {k: v for k, v in environ.items() if k.startswith("HIDREAM_STUDIO_") and v}
+    nano = {"HIDREAM_STUDIO_MODEL": "nano", "HIDREAM_STUDIO_EDITOR": "nano"}
+    if "HIDREAM_STUDIO_MODEL" in chosen and not cuda:
+        return {}, None
+    if not cuda:
+        notice = "No GPU here: this Space serves HiDream-Nano, the small offline model (a CPU turn takes a second or two)."
+        return nano, notice
+    if not environ.get("HF_TOKEN") and "HIDREAM_STUDIO_LLAMA" not in chosen and "HIDREAM_STUDIO_MODEL" not in chosen:
+        notice = (f"HiDream-I1 needs {LLAMA_ID}, which is gated, and this Space has no HF_TOKEN secret: it serves "
+                  "HiDream-Nano meanwhile. Add an HF_TOKEN secret (a token with access to Llama-3.1) in the "
+                  "Space's settings and restart it to run HiDream-I1-Fast and E1.1.")
+        return _unset(nano, chosen), notice
+    real = {"HIDREAM_STUDIO_MODEL": "i1-fast", "HIDREAM_STUDIO_EDITOR": "e1-1", "HIDREAM_STUDIO_LLAMA": LLAMA_ID,
+            "HIDREAM_STUDIO_MEMORY_MODE": SPACE_MEMORY_MODE}
+    return _unset(real, chosen), None
+
+
+def _unset(defaults: dict[str, str], chosen: Mapping[str, str]) -> dict[str, str]:
+    """The defaults the owner has not set; a chosen model keeps its own paired editor."""
+    paired = "HIDREAM_STUDIO_MODEL" in chosen
+    return {k: v for k, v in defaults.items() if k not in chosen and not (paired and k == "HIDREAM_STUDIO_EDITOR")}
 
 
 def spaces_available() -> bool:
@@ -42,23 +74,6 @@ def spaces_available() -> bool:
         return importlib.util.find_spec("spaces") is not None
     except (ImportError, ValueError):  # a broken install, or sys.modules["spaces"] = None
         return False
-
-
-def gpu_duration(kind: str, steps: int, width: int, height: int, seconds_per_step: float) -> int:
-    """Seconds to ask ZeroGPU for: steps x time per step at this size, plus fixed overhead, with headroom.
-
-    kind: "generate", "edit" or "variation" (sets the fixed overhead).
-    seconds_per_step: measured at 1024x1024; the time per step grows a bit faster than the pixel
-    count (attention is quadratic in tokens, the MLPs linear), modelled as (pixels / 1024^2) ** 1.2.
-    Clamped to ZeroGPU's limits [ZEROGPU_MIN_S, ZEROGPU_MAX_S].
-    """
-    if kind not in OVERHEAD_S:
-        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(OVERHEAD_S)}")
-    if steps < 0 or width <= 0 or height <= 0 or seconds_per_step < 0:
-        raise ValueError("steps, width, height and seconds_per_step must be positive")
-    scale = ((width * height) / REFERENCE_PIXELS) ** 1.2
-    estimate = OVERHEAD_S[kind] + steps * seconds_per_step * scale
-    return int(min(ZEROGPU_MAX_S, max(ZEROGPU_MIN_S, math.ceil(estimate * HEADROOM))))
 
 
 def gpu_call(fn: F, duration: int | Callable[..., int], *, size: str | None = None) -> F:
@@ -98,23 +113,37 @@ class GpuScheduledEngine:
         self._engine = engine
         self._generate = gpu_call(engine.generate, lambda request, *a, **k: self._seconds("generate", request))
         self._edit = gpu_call(engine.edit, lambda request, *a, **k: self._seconds("edit", request))
+        # A batch of N candidates costs about N single images on a card that is compute-bound at 1024²
+        # (H200: I1 forward 0.192 s at batch 1, 0.369 s at batch 2).
+        self._generate_options = gpu_call(
+            engine.generate_options, lambda request, count, *a, **k: self._seconds("generate", request, count))
 
     def __getattr__(self, name):
         return getattr(self._engine, name)
 
-    def _seconds(self, kind: str, request) -> int:
+    def _seconds(self, kind: str, request, count: int = 1) -> int:
+        from .engines.duration import clamp
+
         defaults = self._engine.defaults(kind)
         if kind == "edit":
             width, height = request.source.size if request.source is not None else (defaults["width"], defaults["height"])
+            refine = {"refine_strength": request.refine_strength}
         else:
             width, height = request.width or defaults["width"], request.height or defaults["height"]
+            refine = {}
         steps = request.steps or defaults["steps"]
-        return int(min(ZEROGPU_MAX_S, max(ZEROGPU_MIN_S, math.ceil(self._engine.estimate_seconds(kind, steps, width, height)))))
+        seconds = self._engine.estimate_seconds(kind, steps, width, height, **refine) * count
+        return clamp(seconds, ZEROGPU_MIN_S, ZEROGPU_MAX_S)
 
     def generate(self, request, on_step=None, cancel=None):
         if zero_gpu():
             return self._generate(request)
         return self._generate(request, on_step=on_step, cancel=cancel)
+
+    def generate_options(self, request, count, on_step=None, cancel=None):
+        if zero_gpu():
+            return self._generate_options(request, count)
+        return self._generate_options(request, count, on_step=on_step, cancel=cancel)
 
     def edit(self, request, on_step=None, cancel=None):
         if zero_gpu():

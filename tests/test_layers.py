@@ -6,7 +6,7 @@
   (every import statement, also those inside functions or under TYPE_CHECKING);
 - the engines never import nano (a describer registers itself; no module is named by string);
 - no import cycle inside a package (store, engines, router, ui, nano, commands);
-- router, store, studio, ui, cli and the commands import no torch, diffusers or transformers when
+- router, store, studio, ui, cli and the commands import no torch, diffusers, transformers or Ray when
   imported (a fresh interpreter imports them all and lists what came in), and neither does
   resolving model names (`load_engine(settings)` before `load()`).
 """
@@ -32,6 +32,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "domain": set(),
     "config": SHARED,
     "imageio": SHARED,
+    "region": SHARED,  # region edits: mask, crop box and composite (PIL + numpy)
     "replies": SHARED,
     "conversation": SHARED | {"replies", "router"},  # chat-intent replies, beside replies.py
     "router": SHARED,
@@ -39,7 +40,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "engines": SHARED | {"imageio"},
     "nano": SHARED | {"engines", "imageio"},
     "spaces_support": SHARED | {"engines"},
-    "studio": SHARED | {"config", "imageio", "replies", "conversation", "router", "engines", "store"},
+    "studio": SHARED | {"config", "imageio", "region", "replies", "conversation", "router", "engines", "store"},
     "ui": SHARED | {"config", "studio"},
     # The composition root and the command line sit above every layer.
     "bootstrap": {"*"},
@@ -48,7 +49,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "__main__": {"*"},
 }
 NO_MODEL_CODE = ("router", "store", "studio", "ui", "cli", "commands")  # import no torch/diffusers/transformers
-HEAVY = ("torch", "diffusers", "transformers")
+HEAVY = ("torch", "diffusers", "transformers", "ray")  # Ray only with --engine ray / engine-serve
 DOTTED_NANO = re.compile(rf"{ROOT}\.nano([.:][\w.:]*)?")  # "hidream_studio.nano.x:fn", an import by name
 
 

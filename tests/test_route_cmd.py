@@ -30,22 +30,25 @@ def test_one_message_prints_the_decision(tmp_path):
     proc = _cli("route", "--canvas", "please make the circle green", home=tmp_path / "home")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
+    confidence = out.pop("confidence")
     assert out == {
         "route": "edit",
         "text": "make the circle green",
         "target": None,
         "reason": "instruction verb 'make' with a canvas",
         "count": 1,
-        "confidence": 1.0,
-        "by": "rules",
+        "by": "classifier",
+        "chat": None,
     }
+    assert 0.5 < confidence <= 1.0
     # Nothing was created: no database, no home folder.
     assert not (tmp_path / "home").exists()
 
 
 def test_words_are_joined_and_flags_matter(capsys):
     assert main(["route", "make", "it", "blue"]) == 0
-    assert json.loads(capsys.readouterr().out)["route"] == "generate"  # no --canvas
+    out = json.loads(capsys.readouterr().out)  # no --canvas: nothing to edit, answered in text
+    assert (out["route"], out["chat"]) == ("chat", "no_canvas")
     assert main(["route", "--attachment", "make", "it", "blue"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["route"], out["text"]) == ("upload", "make it blue")
@@ -58,6 +61,7 @@ def test_words_are_joined_and_flags_matter(capsys):
         "count": 1,
         "confidence": 1.0,
         "by": "rules",
+        "chat": None,
     }
 
 
@@ -96,7 +100,7 @@ def test_batch_answers_every_line_in_order(tmp_path):
     proc = _cli("route", "--batch", stdin=stdin, home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = [json.loads(x) for x in proc.stdout.splitlines()]
-    assert [o["route"] for o in out] == ["undo", "generate", "edit", "generate", "upload", "checkout"]
+    assert [o["route"] for o in out] == ["undo", "generate", "edit", "chat", "upload", "checkout"]
     assert out[4]["text"] == "make it blue"
     assert out[5]["target"] == 3
 
@@ -141,7 +145,7 @@ def test_route_command_imports_no_model_code(tmp_path):
         from hidream_studio.commands import route as cmd
         from hidream_studio.config import Settings
         assert main(["route", "--canvas", "make it blue"]) == 0
-        args = argparse.Namespace(message=["回到版本3"], canvas=True, attachment=False, batch=False)
+        args = argparse.Namespace(message=["回到版本3"], canvas=True, attachment=False, batch=False, previous=None)
         assert cmd.run(args, Settings.from_env()) == 0
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in
                        ("torch", "diffusers", "transformers", "gradio", "sqlalchemy", "PIL", "numpy"))

@@ -107,10 +107,10 @@ CASES = [
     ("set of tea cups on a shelf", True, False, G, "set of tea cups on a shelf", None),
     ("mirror lake at dawn", True, False, G, "mirror lake at dawn", None),
     ("crop circles in a wheat field", True, False, G, "crop circles in a wheat field", None),
-    # --- no canvas: edit-like messages generate --------------------------------------------------
-    ("make it blue", False, False, G, "make it blue", None),
-    ("add a hat", False, False, G, "add a hat", None),
-    ("把背景换成黄色", False, False, G, "把背景换成黄色", None),
+    # --- no canvas: an edit instruction is answered, not drawn (it used to make a new image) -------
+    ("make it blue", False, False, CH, SAME, None),
+    ("add a hat", False, False, CH, SAME, None),
+    ("把背景换成黄色", False, False, CH, SAME, None),
     ("a cat on a sofa", False, False, G, "a cat on a sofa", None),
     ("画一只狗", False, False, G, "一只狗", None),
     # --- undo / redo -----------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_flip_has_nothing_sensible_for_other_routes():
 
 
 def test_flip_to_edit_needs_a_canvas():
-    gen = route("make it blue", has_canvas=False)
+    gen = route("a cat on a sofa", has_canvas=False)
     assert gen.route is G
     assert flipped(gen, has_canvas=False) is None
     assert flipped(gen, has_canvas=True).route is E
@@ -304,8 +304,14 @@ def test_undo_redo_repeat_counts(message, want_route, count):
 def test_decision_round_trips_through_a_dict():
     d = route("回到版本3", has_canvas=True)
     assert d.to_dict() == {"route": "checkout", "text": "", "target": 3, "reason": d.reason, "count": 1,
-                           "confidence": 1.0, "by": "rules"}
+                           "confidence": 1.0, "by": "rules", "chat": None}
     assert Decision.from_dict(d.to_dict()) == d
+    thanks = route("thanks!", has_canvas=True)
+    assert thanks.to_dict()["chat"] == "social"
+    assert Decision.from_dict(thanks.to_dict()) == thanks
+    learned = route("a lighthouse on a cliff at dawn", has_canvas=True)
+    assert learned.by == "classifier" and 0.5 < learned.confidence <= 1.0
+    assert Decision.from_dict(learned.to_dict()).route is G
 
 
 def test_normalize_folds_full_width_and_spaces():

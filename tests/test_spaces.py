@@ -14,11 +14,15 @@ import yaml
 from hidream_studio.cli import main
 from hidream_studio.commands import spaces_cmd
 from hidream_studio.domain import UserError
+from hidream_studio.engines.duration import H2D_BYTES_PER_S, HEADROOM, clamp, turn_seconds
+from hidream_studio.engines.presets import PRESETS
 from hidream_studio.spaces_support import (
+    LLAMA_ID,
+    SPACE_MEMORY_MODE,
     ZEROGPU_MAX_S,
     ZEROGPU_MIN_S,
     gpu_call,
-    gpu_duration,
+    space_defaults,
     spaces_available,
 )
 
@@ -130,35 +134,50 @@ def test_bad_file_is_a_usage_error_and_writes_nothing(tmp_path, capsys):
     assert main(["spaces-readme", "--config", str(tmp_path / "missing.yaml")]) == 2
 
 
-# --- durations -----------------------------------------------------------------------------------
+# --- durations (engines/duration.py: the one model behind spaces.GPU's duration) ----------------
+I1_FAST, I1_FULL, E1_1 = PRESETS["i1-fast"], PRESETS["i1-full"], PRESETS["e1-1"]
+
+
 def test_duration_grows_with_steps_and_size():
-    base = gpu_duration("generate", 16, 1024, 1024, seconds_per_step=0.5)
-    assert gpu_duration("generate", 32, 1024, 1024, seconds_per_step=0.5) > base
-    assert gpu_duration("generate", 16, 1360, 1360, seconds_per_step=0.5) > base
-    assert gpu_duration("generate", 16, 768, 768, seconds_per_step=0.5) < base
-    # Same steps and size: an edit also encodes the source image.
-    assert gpu_duration("edit", 16, 1024, 1024, seconds_per_step=0.5) > base
+    base = turn_seconds(I1_FAST, 16, 1024, 1024)
+    assert turn_seconds(I1_FAST, 32, 1024, 1024) > base
+    assert turn_seconds(I1_FAST, 16, 1360, 1360) > base
+    assert turn_seconds(I1_FAST, 16, 768, 768) < base
+    assert turn_seconds(E1_1, 16, 1024, 1024) > base  # three branches on a doubled canvas
 
 
-def test_duration_has_headroom_over_the_plain_estimate():
+def test_duration_has_headroom_over_the_measured_step_times():
     # I1-Full: 50 steps with CFG at 0.369 s per step on an H200 (the measured figure).
     plain = 50 * 0.369
-    asked = gpu_duration("generate", 50, 1024, 1024, seconds_per_step=0.369)
-    assert plain * 1.3 < asked < ZEROGPU_MAX_S
-    assert isinstance(asked, int)
+    asked = turn_seconds(I1_FULL, 50, 1024, 1024)
+    assert HEADROOM * plain <= asked < ZEROGPU_MAX_S
+    assert turn_seconds(I1_FULL, 50, 1024, 1024, loaded=False) > asked  # the first call loads weights
+
+
+def test_refine_steps_are_priced_as_the_generators_cheaper_steps():
+    plain = turn_seconds(E1_1, 28, 1024, 1024)
+    refined = turn_seconds(E1_1, 28, 1024, 1024, refiner=I1_FAST, refine_strength=0.3)
+    # 8 of 28 steps move from E1.1 (1.109 s, three branches) to I1 with CFG (0.369 s).
+    assert refined == pytest.approx(plain - HEADROOM * 8 * (1.109 - 0.369), abs=0.2)
+
+
+def test_weights_moved_during_a_call_are_paid_for():
+    still = turn_seconds(E1_1, 28, 1024, 1024, refiner=I1_FAST, refine_strength=0.3)
+    swapped = turn_seconds(E1_1, 28, 1024, 1024, refiner=I1_FAST, refine_strength=0.3, moved_bytes=3 * 34 * 10**9)
+    assert swapped - still == pytest.approx(HEADROOM * 3 * 34e9 / H2D_BYTES_PER_S, abs=0.2)
+    assert clamp(swapped, ZEROGPU_MIN_S, ZEROGPU_MAX_S) < ZEROGPU_MAX_S  # the Space's edit fits one request
 
 
 def test_duration_is_clamped_to_zerogpu_limits():
-    assert gpu_duration("generate", 1, 64, 64, seconds_per_step=0.01) == ZEROGPU_MIN_S
-    assert gpu_duration("edit", 500, 2048, 2048, seconds_per_step=2.0) == ZEROGPU_MAX_S
+    assert clamp(turn_seconds(PRESETS["tiny"], 1, 64, 64), ZEROGPU_MIN_S, ZEROGPU_MAX_S) == ZEROGPU_MIN_S
+    assert clamp(turn_seconds(E1_1, 200, 2048, 2048), ZEROGPU_MIN_S, ZEROGPU_MAX_S) == ZEROGPU_MAX_S
+    assert isinstance(clamp(12.01, ZEROGPU_MIN_S, ZEROGPU_MAX_S), int)
 
 
-@pytest.mark.parametrize(
-    "args", [("paint", 10, 512, 512, 0.1), ("edit", -1, 512, 512, 0.1), ("edit", 10, 0, 512, 0.1)]
-)
+@pytest.mark.parametrize("args", [(-1, 512, 512), (10, 0, 512), (10, 512, -4)])
 def test_duration_refuses_nonsense(args):
     with pytest.raises(ValueError):
-        gpu_duration(*args[:4], seconds_per_step=args[4])
+        turn_seconds(I1_FAST, *args)
 
 
 # --- spaces.GPU glue -----------------------------------------------------------------------------
@@ -170,9 +189,7 @@ def test_off_zerogpu_the_function_is_returned_unchanged():
     def generate(prompt: str, steps: int) -> str:
         return f"{prompt}:{steps}"
 
-    wrapped = gpu_call(
-        generate, duration=lambda prompt, steps: gpu_duration("generate", steps, 1024, 1024, 0.2)
-    )
+    wrapped = gpu_call(generate, duration=lambda prompt, steps: 20 + steps)
     assert wrapped is generate
     assert wrapped("cat", 4) == "cat:4"
 
@@ -210,3 +227,36 @@ def test_without_the_spaces_package_nothing_is_imported(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "True", "False"]
+
+
+# --- what a Space runs (app.py applies space_defaults before reading the settings) ----------------
+def test_off_a_space_nothing_is_chosen():
+    assert space_defaults({"HF_TOKEN": "x"}, cuda=True) == ({}, None)
+
+
+def test_a_space_without_a_gpu_serves_nano_and_says_so():
+    env, notice = space_defaults({"SPACE_ID": "me/studio"}, cuda=False)
+    assert env == {"HIDREAM_STUDIO_MODEL": "nano", "HIDREAM_STUDIO_EDITOR": "nano"}
+    assert "No GPU" in notice and "Nano" in notice
+
+
+def test_a_gpu_space_without_hf_token_explains_the_gated_llama_instead_of_failing():
+    env, notice = space_defaults({"SPACE_ID": "me/studio"}, cuda=True)
+    assert env["HIDREAM_STUDIO_MODEL"] == "nano"
+    assert "HF_TOKEN" in notice and LLAMA_ID in notice and "gated" in notice
+
+
+def test_a_gpu_space_with_hf_token_runs_the_real_pair_in_the_space_memory_mode():
+    env, notice = space_defaults({"SPACE_ID": "me/studio", "HF_TOKEN": "hf_x"}, cuda=True)
+    assert notice is None
+    assert env == {"HIDREAM_STUDIO_MODEL": "i1-fast", "HIDREAM_STUDIO_EDITOR": "e1-1",
+                   "HIDREAM_STUDIO_LLAMA": LLAMA_ID, "HIDREAM_STUDIO_MEMORY_MODE": SPACE_MEMORY_MODE}
+
+
+def test_the_owners_own_variables_win():
+    env, notice = space_defaults({"SPACE_ID": "me/studio", "HIDREAM_STUDIO_LLAMA": "/data/llama",
+                                  "HIDREAM_STUDIO_MEMORY_MODE": "model-offload"}, cuda=True)
+    assert notice is None and "HIDREAM_STUDIO_MEMORY_MODE" not in env and "HIDREAM_STUDIO_LLAMA" not in env
+    assert env["HIDREAM_STUDIO_MODEL"] == "i1-fast"
+    env, notice = space_defaults({"SPACE_ID": "me/studio", "HIDREAM_STUDIO_MODEL": "tiny"}, cuda=False)
+    assert (env, notice) == ({}, None)  # a chosen model keeps its own paired editor, and no nano notice

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..domain import UserError
+from ..domain import MAX_OPTIONS, UserError
 
 
 def register(subparsers) -> None:
@@ -17,6 +17,8 @@ def register(subparsers) -> None:
     parser.add_argument("--guidance", type=float, help="guidance scale (default: the model's)")
     parser.add_argument("--image-guidance", type=float, help="image guidance for edits (default: the model's)")
     parser.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1024x1024 (default: the model's)")
+    parser.add_argument("--region", help="edit only this box of the canvas: x,y,width,height in pixels")
+    parser.add_argument("--options", type=int, default=1, help="candidates per new image, 1-8 (one batched run)")
     parser.add_argument("message", nargs="?", default="", help="what to make, change, or do (undo, redo, ...)")
     parser.set_defaults(func=run)
 
@@ -38,8 +40,10 @@ def run(args, settings) -> int:
     if not args.message.strip() and not args.image:
         raise UserError("Give a message (or --image): e.g. hidream-studio chat --session demo 'a red circle'.")
     width, height = _size(args.size)
+    if not 1 <= args.options <= MAX_OPTIONS:
+        raise UserError(f"--options must be between 1 and {MAX_OPTIONS}, not {args.options}.")
     gen = GenSettings(seed=args.seed, steps=args.steps, guidance=args.guidance, edit_guidance=args.guidance,
-                      image_guidance=args.image_guidance, width=width, height=height)
+                      image_guidance=args.image_guidance, width=width, height=height, options=args.options)
     studio = build_studio(settings)
     if args.image:  # read it before creating the session: a bad file changes nothing
         from ..imageio import open_image
@@ -51,7 +55,8 @@ def run(args, settings) -> int:
         print(f"\rstep {progress.step}/{progress.total}", end="", file=sys.stderr, flush=True)
 
     try:
-        result = studio.handle(Turn(session.id, args.message, attachment=args.image, settings=gen), on_step=on_step)
+        turn = Turn(session.id, args.message, attachment=args.image, settings=gen, region=args.region)
+        result = studio.handle(turn, on_step=on_step)
     except BaseException:
         if created:  # a refused first turn leaves no empty session behind
             studio.store.delete_session(session.id)
@@ -63,8 +68,12 @@ def run(args, settings) -> int:
     print(json.dumps({
         "session": session.id,
         "route": result.decision.route.value,
+        "confidence": round(result.decision.confidence, 3),
+        "by": result.decision.by,
+        "chat": result.decision.chat.value if result.decision.chat else None,
         "head": head.number if head else None,
         "created": created.number if created else None,
+        "options": [v.number for v in result.created] if len(result.created) > 1 else None,
         "parent": created.parent if created else None,
         "image": head.image_path if head else None,
         "reply": result.reply,

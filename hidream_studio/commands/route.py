@@ -1,7 +1,8 @@
 """`hidream-studio route`: what the router makes of a message, as JSON, without any model or database.
 
 hidream-studio route --canvas "make it blue"
-{"route": "edit", "text": "make it blue", "target": null, "reason": "...", "count": 1}
+{"route": "edit", "text": "make it blue", "target": null, "reason": "...", "count": 1,
+ "confidence": 0.97, "by": "classifier", "chat": null}
 
 printf '{"text": "undo", "canvas": true}\\n' | hidream-studio route --batch
 (one JSON line per input line; a bad line gives {"error": "..."} and exit code 2 at the end)
@@ -13,7 +14,7 @@ import json
 import sys
 from typing import IO, Any
 
-from ..domain import UserError
+from ..domain import Route, UserError
 from ..router import route
 
 
@@ -26,10 +27,11 @@ def register(subparsers) -> None:
     parser.add_argument("message", nargs="*", metavar="MESSAGE", help="the chat message (words are joined)")
     parser.add_argument("--canvas", action="store_true", help="the session has a current image")
     parser.add_argument("--attachment", action="store_true", help="the message comes with an image")
+    parser.add_argument("--previous", choices=[r.value for r in Route], help="the route of the previous turn")
     parser.add_argument(
         "--batch",
         action="store_true",
-        help='read JSON lines {"text", "canvas", "attachment"} from stdin, write one JSON line each',
+        help='read JSON lines {"text", "canvas", "attachment", "previous"} from stdin, write one JSON line each',
     )
     parser.set_defaults(func=run)
 
@@ -47,7 +49,11 @@ def decide(item: Any) -> dict[str, Any]:
         if not isinstance(value, bool):
             raise ValueError(f'"{key}" must be true or false')
         flags[key] = value
-    return route(text, has_canvas=flags["canvas"], has_attachment=flags["attachment"]).to_dict()
+    previous = item.get("previous")
+    if previous is not None and previous not in {r.value for r in Route}:
+        raise ValueError(f'"previous" must be one of {", ".join(r.value for r in Route)} or null')
+    return route(text, has_canvas=flags["canvas"], has_attachment=flags["attachment"],
+                 previous=Route(previous) if previous else None).to_dict()
 
 
 def run_batch(lines: IO[str], out: IO[str]) -> int:
@@ -75,6 +81,7 @@ def run(args, settings) -> int:  # noqa: ARG001 - settings unused on purpose: no
         return run_batch(sys.stdin, sys.stdout)
     if not message.strip() and not args.attachment:
         raise UserError("no message: give MESSAGE (or --batch to read JSON lines from stdin)")
-    decision = route(message, has_canvas=args.canvas, has_attachment=args.attachment)
+    decision = route(message, has_canvas=args.canvas, has_attachment=args.attachment,
+                     previous=Route(args.previous) if args.previous else None)
     print(json.dumps(decision.to_dict(), ensure_ascii=False))
     return 0

@@ -10,6 +10,8 @@ def register(subparsers) -> None:
     parser.add_argument("--host", help="interface to listen on (default 127.0.0.1; 0.0.0.0 on a Space)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--public", action="store_true", help="each browser sees only its own sessions")
+    parser.add_argument("--engine", help="local (default) | ray (the `engine-serve` deployment on this "
+                        "machine's Ray cluster) | a Ray address (env HIDREAM_STUDIO_ENGINE)")
     parser.set_defaults(func=run)
 
 
@@ -21,6 +23,8 @@ def run(args, settings) -> int:
     settings = settings.with_(host=args.host, port=args.port) if (args.host or args.port) else settings
     if args.public:
         settings = settings.with_(public=True)
+    if args.engine:
+        settings = settings.with_(engine=args.engine)
     studio = build_studio(settings, load_models=True)
     demo = build_demo(studio, settings)
     print(f"HiDream Studio: {studio.engine.describe()} · home {settings.home}", flush=True)

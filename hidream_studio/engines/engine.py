@@ -3,6 +3,7 @@
     engine = load_engine(settings)      # resolves names, loads no weights
     engine.load()                       # loads / builds the weights now (serve calls it at start-up)
     engine.generate(GenerateRequest, on_step=None, cancel=None) -> EngineResult
+    engine.generate_options(GenerateRequest, count, ...) -> [EngineResult]  (one batched run)
     engine.edit(EditRequest, on_step=None, cancel=None) -> EngineResult   (source's aspect ratio)
     engine.describe() / defaults(kind) / aspect_ratios / estimate_seconds(kind, steps, width, height)
 
@@ -19,7 +20,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..domain import EditRequest, EngineResult, GenerateRequest, InvalidImage, ModelUnavailable, StepProgress
+from ..domain import (
+    MAX_OPTIONS,
+    EditRequest,
+    EngineResult,
+    GenerateRequest,
+    InvalidImage,
+    InvalidParams,
+    ModelUnavailable,
+    StepProgress,
+)
 from .formats import E1_LORA
 from .presets import aspect_ratios, validate_edit, validate_generate
 from .resolve import ModelSpec, resolve_editor, resolve_generator
@@ -52,6 +62,7 @@ class Engine:
         self.text = None  # i1.TextEncoders (shared by I1 and E1)
         self.edit_pipeline = None
         self.placement = None
+        self.planner = None  # planner.Planner on the loaded Llama, when Settings.planner allows one
 
     @classmethod
     def from_settings(cls, settings) -> Engine:
@@ -100,6 +111,10 @@ class Engine:
                     lora=models.editor_form == E1_LORA, offloader=models.offloader, pipe=models.pipe,
                 )
             self.lock = device_lock(self.placement.device)
+            from .planner import make_planner
+
+            self.planner = make_planner(self.settings, self.generator_spec, models.pipe, self.placement.device,
+                                        self.lock, after_call=lambda: models.offloader.after_job(models.pipe))
             self.models = models
 
     # ------------------------------------------------------------------------------ API
@@ -110,9 +125,33 @@ class Engine:
         from .runtime import resolve_seed
 
         models = self.models
-        return generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
-                        resolve_seed(req.seed), self.lock, on_step, cancel,
-                        after_job=lambda: models.offloader.after_job(models.pipe))
+        typed = req.prompt
+        expanded = self.planner.expand(typed) if (self.planner is not None and self.settings.expand_prompts) else None
+        if expanded:
+            req = replace(req, prompt=expanded)
+        result = generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
+                          resolve_seed(req.seed), self.lock, on_step, cancel,
+                          after_job=lambda: models.offloader.after_job(models.pipe))
+        if expanded:
+            result.extra["expanded_from"] = typed  # prompt_sent is the expansion; the recipe keeps the typed prompt
+        return result
+
+    def generate_options(self, req: GenerateRequest, count: int, on_step: OnStep = None,
+                         cancel: threading.Event | None = None) -> list[EngineResult]:
+        """`count` candidates of one request in one batched denoising run (one forward per step for
+        all of them). Seeds: the request's seed, seed+1, ... or fresh random ones."""
+        validate_generate(req)
+        if not 1 <= count <= MAX_OPTIONS:
+            raise InvalidParams(f"options must be between 1 and {MAX_OPTIONS}, not {count}")
+        self.load()
+        from .i1 import generate_batch
+        from .runtime import resolve_seed
+
+        seeds = [req.seed + i for i in range(count)] if req.seed is not None else [resolve_seed(None) for _ in range(count)]
+        models = self.models
+        return generate_batch(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
+                              seeds, self.lock, on_step, cancel,
+                              after_job=lambda: models.offloader.after_job(models.pipe))
 
     def edit(self, req: EditRequest, on_step: OnStep = None, cancel: threading.Event | None = None) -> EngineResult:
         validate_edit(req)
@@ -161,16 +200,21 @@ class Engine:
             extra={**info, "refine_strength": refine, "editor_form": models.editor_form},
         )
 
-    @staticmethod
-    def _target_description(preset, source, req: EditRequest) -> tuple[str | None, str | None]:
-        """(description, who wrote it): the request's own, else the preset's describer's (E1-Full only)."""
+    def _target_description(self, preset, source, req: EditRequest) -> tuple[str | None, str | None]:
+        """(description, who wrote it), E1-Full only: the request's own, else the preset's describer's,
+        else the planner's (from the instruction and the canvas' prompt, as the official demo's LLM)."""
         from .describers import get_describer
 
         if req.target_description or preset.prompt_format != "e1-full":
             return req.target_description, None
         describer = get_describer(preset.describer)
-        description = describer(source, req.instruction) if describer else None
-        return description, (preset.describer if description else None)
+        if describer is not None:
+            description = describer(source, req.instruction)
+            return description, (preset.describer if description else None)
+        if self.planner is not None:
+            description = self.planner.describe(req.instruction, req.source_prompt)
+            return description, ("planner" if description else None)
+        return None, None
 
     # ------------------------------------------------------------------------------ info
     def describe(self) -> dict[str, Any]:
@@ -211,13 +255,17 @@ class Engine:
             return [tuple(x) for x in custom]
         return aspect_ratios(preset.area, multiple=min(16, 2 * preset.vae_factor))
 
-    def estimate_seconds(self, kind: str, steps: int, width: int, height: int) -> float:
-        """A generous guess of one turn's device time (used as the spaces.GPU duration)."""
+    def estimate_seconds(self, kind: str, steps: int, width: int, height: int,
+                         refine_strength: float | None = None) -> float:
+        """A generous estimate of one turn's device seconds (the spaces.GPU duration): duration.py."""
+        from .duration import turn_seconds
+
         preset = self._preset(kind)
-        scale = max(0.25, (width * height) / preset.area)
-        per_step = preset.seconds_per_step * scale  # refine steps are cheaper: this stays an upper bound
-        loading = 0.0 if self.models is not None else 30.0
-        return round(1.5 * (steps * per_step + 2.0) + 5.0 + loading, 1)
+        refiner = self._preset("generate") if kind == "edit" else None
+        refine = preset.refine_strength if refine_strength is None else refine_strength
+        moved = self.models.offloader.moved_bytes(kind, refine > 0) if self.models is not None else 0
+        return turn_seconds(preset, steps, width, height, refiner=refiner, refine_strength=refine,
+                            moved_bytes=moved, loaded=self.models is not None)
 
     def _preset(self, kind: str):
         from .presets import PRESETS

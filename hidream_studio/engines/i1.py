@@ -149,6 +149,28 @@ def generate(
     after_job: Callable[[], None] | None = None,
 ) -> EngineResult:
     """One text-to-image run. The device lock is held from text encoding to decoding."""
+    return generate_batch(pipe, text, preset, model_id, req, [seed], lock, on_step, cancel, after_job)[0]
+
+
+def generate_batch(
+    pipe,
+    text: TextEncoders,
+    preset: Preset,
+    model_id: str,
+    req: GenerateRequest,
+    seeds: list[int],
+    lock: threading.Lock,
+    on_step: Callable[[StepProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    after_job: Callable[[], None] | None = None,
+) -> list[EngineResult]:
+    """len(seeds) images of one request in ONE batched denoising loop (one forward per step for all).
+
+    Each image's initial noise comes from its own seed (a generator per image), so with the
+    deterministic schedulers (Euler, UniPC) image i equals a single run with seeds[i], up to batched
+    float arithmetic. The Fast/Dev schedulers re-noise from the global RNG, shared by the batch.
+    """
+    count = len(seeds)
     steps = int(req.steps if req.steps is not None else preset.steps)
     guidance = float(req.guidance if req.guidance is not None else preset.guidance)
     negative = req.negative_prompt if req.negative_prompt is not None else preset.negative_prompt
@@ -173,30 +195,36 @@ def generate(
                 neg = text.encode(negative or "", length)
                 extra = {"negative_prompt_embeds_t5": neg.t5, "negative_prompt_embeds_llama3": neg.llama,
                          "negative_pooled_prompt_embeds": neg.pooled}
-            generator = seeded_generator(seed, text.device)
+            # Made last-to-first so the global RNG ends seeded with seeds[0], as a single run leaves it.
+            generators = [seeded_generator(seed, text.device) for seed in reversed(seeds)][::-1]
             latent_h, latent_w = height // vae_factor, width // vae_factor
             with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w, preset.max_seq):
                 latents = pipe(
                     prompt_embeds_t5=positive.t5, prompt_embeds_llama3=positive.llama,
-                    pooled_prompt_embeds=positive.pooled, **extra,
+                    pooled_prompt_embeds=positive.pooled, **extra, num_images_per_prompt=count,
                     width=width, height=height, num_inference_steps=steps, guidance_scale=guidance,
-                    generator=generator, output_type="latent", callback_on_step_end=callback,
-                    callback_on_step_end_tensor_inputs=["latents"],
+                    generator=generators if count > 1 else generators[0], output_type="latent",
+                    callback_on_step_end=callback, callback_on_step_end_tensor_inputs=["latents"],
                 ).images
                 if reporter.cancelled:
                     raise Cancelled(f"stopped after {reporter.steps_done} of {steps} steps")
-                image = decode(pipe, latents)
+                images = [decode(pipe, latents[i : i + 1]) for i in range(count)]
         finally:
             if after_job is not None:
                 after_job()
         elapsed = time.perf_counter() - started
-    return EngineResult(
-        image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
-        negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
-        image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
-        unknown_words=text.unknown_words(req.prompt), tokens_ignored=text.tokens_past_limit(req.prompt),
-        extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2)},
-    )
+    unknown, ignored = text.unknown_words(req.prompt), text.tokens_past_limit(req.prompt)
+    return [
+        EngineResult(
+            image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
+            negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
+            image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
+            unknown_words=unknown, tokens_ignored=ignored,
+            extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
+                   "batch": count},
+        )
+        for seed, image in zip(seeds, images, strict=True)
+    ]
 
 
 def decode(pipe, latents: torch.Tensor):

@@ -68,7 +68,7 @@ def _unavailable(what: str, source: str, exc: BaseException, local: bool) -> Mod
     name = type(exc).__name__
     if "Gated" in name or "401" in text or "403" in text or "gated" in text.lower():
         return ModelUnavailable(f"{what} {source} is gated: accept its licence on huggingface.co and log in "
-                                f"(`huggingface-cli login`), or pass a local copy ({text})")
+                                f"(`huggingface-cli login`, or an HF_TOKEN secret on a Space), or pass a local copy ({text})")
     if local:
         return ModelUnavailable(f"{what} in {source} could not be loaded ({text}); see hidream_studio/engines/formats.py")
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")

@@ -2,10 +2,13 @@
 
 Memory modes (Settings.memory_mode):
   gpu                 everything resident on the device (fastest; ~62 GB in bf16 for I1 + encoders).
+  transformer-swap    the text encoders and VAE stay on the device; of the I1 and E1 transformers only the
+                      one running is (the other waits in CPU memory): the Space's mode, docs/spaces.md.
   model-offload       each model moves to the GPU when it runs (diffusers/accelerate model hooks).
   sequential-offload  weights stream layer by layer (slowest, smallest footprint).
 Quantization (Settings.quantize): "nf4" (bitsandbytes 4-bit for the transformer(s) and Llama) or
 "fp8" (torchao float8 weight-only), only when the package is installed and CUDA is present.
+memory_plan.py prices each mode per call (which components are resident, how many bytes) without weights.
 """
 
 from __future__ import annotations
@@ -97,19 +100,34 @@ class Offloader:
 
     The I1 pipeline's hooks cover the shared encoders, VAE and I1 transformer; the E1 transformer
     gets its own hook. `before_edit_loop` / `before_refine` / `after_job` move models so that at
-    most one transformer is resident under model offload.
+    most one transformer is resident under model offload. Under transformer-swap each transformer's
+    hook sends the other back to the CPU before it moves in, and the last one used stays.
+    What is resident in each phase is written out in memory_plan.resident.
     """
 
     def __init__(self, placement: Placement):
         self.placement = placement
         self._e1_hook = None
+        self._modules: dict[str, torch.nn.Module] = {}
 
     def apply(self, pipe, e1_transformer=None) -> None:
         mode, device = self.placement.memory_mode, self.placement.device
-        if mode in ("gpu", "cpu"):
-            pipe.to(device)
+        self._modules = {name: m for name, m in pipe.components.items() if isinstance(m, torch.nn.Module)}
+        if e1_transformer is not None:
+            self._modules["e1"] = e1_transformer
+        if mode in ("gpu", "cpu") or (mode == "transformer-swap" and e1_transformer is None):
+            pipe.to(device)  # one transformer (none, or E1 as a LoRA on it): nothing to swap
             if e1_transformer is not None:
                 e1_transformer.to(device)
+        elif mode == "transformer-swap":
+            from accelerate import cpu_offload_with_hook
+
+            for name, module in self._modules.items():
+                if name not in ("transformer", "e1"):
+                    module.to(device)
+            _, i1_hook = cpu_offload_with_hook(pipe.transformer, device)
+            _, self._e1_hook = cpu_offload_with_hook(e1_transformer, device, prev_module_hook=i1_hook)
+            i1_hook.hook.prev_module_hook = self._e1_hook  # each sends the other back before it moves in
         elif mode == "model-offload":
             pipe.enable_model_cpu_offload(device=device)
             if e1_transformer is not None:
@@ -123,7 +141,25 @@ class Offloader:
 
                 cpu_offload(e1_transformer, execution_device=torch.device(device))
         else:
-            raise ModelUnavailable(f"unknown memory mode {mode!r}: use gpu, model-offload or sequential-offload")
+            raise ModelUnavailable(
+                f"unknown memory mode {mode!r}: use gpu, transformer-swap, model-offload or sequential-offload")
+
+    def moved_bytes(self, kind: str, refine: bool) -> int:
+        """Bytes a call copies into the device at most (0 when everything stays resident).
+
+        transformer-swap: the call's transformer, plus for an edit with refine E1 out and I1 in (on
+        ZeroGPU every call starts with both transformers in CPU memory). model-offload: every model
+        the call runs.
+        """
+        mode = self.placement.memory_mode
+        sizes = {name: sum(p.numel() * p.element_size() for p in m.parameters()) for name, m in self._modules.items()}
+        if mode == "transformer-swap" and "e1" in sizes:
+            moves = 3 if kind == "edit" and refine else 1
+            return moves * max(sizes["transformer"], sizes["e1"])
+        if mode == "model-offload":
+            total = sum(size for name, size in sizes.items() if name != "e1")
+            return total + (sizes.get("e1", 0) if kind == "edit" else 0)
+        return 0
 
     def before_edit_loop(self, pipe) -> None:
         """Text encoding is done: under model offload, send the encoders back before a transformer loads."""

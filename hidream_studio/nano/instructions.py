@@ -7,7 +7,8 @@ hardly at all (0% measured), so for the nano world this module plays the LLM's p
 
 1. read the canvas back into a Scene with the checker (nearest palette color, components, ...);
 2. find the edit of that scene the instruction words, by matching it against every wording the
-   world uses for every edit the scene allows (world.phrasings), in English and Chinese;
+   world uses for every edit the scene allows (world.understood_phrasings: a shape added without a
+   size is big, without a position in the center, as in the world's prompts), in English and Chinese;
 3. describe the resulting scene in the instruction's language.
 
 Anything else (a photo, three shapes, an instruction the world has no wording for, an edit the
@@ -116,7 +117,8 @@ def _candidates(source: world.Scene, lang: str):
                 old_shape = None if op == "add" else old
                 target = world.apply_edit(source, op, old_shape, new, color)
                 if world.is_valid(target) and target != source:
-                    yield op, target, [_normalize(w) for w in world.phrasings(op, lang, old_shape, new, color)]
+                    wordings = world.understood_phrasings(op, lang, old_shape, new, color)
+                    yield op, target, [_normalize(w) for w in wordings]
 
 
 def _normalize(text: str) -> str:

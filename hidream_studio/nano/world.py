@@ -310,6 +310,29 @@ def phrasings(op: str, lang: str, old: Shape | None, new: Shape | None, color: s
     return [f"去掉{k}", f"删除{k}", f"把{k}移除"]
 
 
+def understood_phrasings(op: str, lang: str, old: Shape | None, new: Shape | None, color: str | None = None) -> list[str]:
+    """Every wording of one edit a person may type: `phrasings` (what training draws) plus the same
+    wordings with the world's prompt defaults left out, so edits read like prompts do. A shape added
+    without a size is big and one added without a position is in the center; a center position may
+    also be said "in the middle" (as prompts say it). Training keeps drawing from `phrasings` alone."""
+    said = phrasings(op, lang, old, new, color)
+    if op == "move" and new.position == "center" and lang == "en":
+        said += [f"move the {old.kind} to the middle", f"put the {old.kind} in the middle"]
+    if op != "add":
+        return said
+    sizes = [new.size, ""] if new.size == "big" else [new.size]
+    center = new.position == "center"
+    if lang == "en":
+        shapes = [_a(f"{size} {new.color} {new.kind}".strip()) for size in sizes]
+        places = [" " + EN_AT[new.position]] + ([" in the middle", ""] if center else [])
+        wordings = [f"{verb} {shape}{place}" for verb in ("add", "put") for shape in shapes for place in places]
+    else:
+        shapes = [f"{ZH_COLORS[new.color]}{ZH_SIZES.get(size, '')}{ZH_KINDS[new.kind]}" for size in sizes]
+        places = [f"在{ZH_POS[new.position]}"] + ([""] if center else [])
+        wordings = [f"{place}{verb}一个{shape}" for place in places for verb in ("加", "添加") for shape in shapes]
+    return list(dict.fromkeys(said + wordings))
+
+
 def _add_axes(source: Scene) -> tuple[list, list, tuple, tuple]:
     """The kinds, colors, sizes and positions a shape added to a one-shape `source` may take."""
     first = source.shapes[0]

@@ -1,12 +1,13 @@
-"""What one chat message asks for: the rules, in the order they are tried.
+"""What one chat message asks for: rules for explicit commands, a classifier for the open decision.
 
 1. An attachment makes an upload (the message, cleaned, is the instruction for it).
-2. Greetings, thanks and praise alone, help and questions: chat.
+2. Greetings, thanks and praise alone, help, questions and "start over": conversation (CHAT).
 3. Politeness and framing are dropped ("can you", "please", "请", "帮我", trailing "?" and "吧").
-4. Whole-message commands: checkout of a version, undo, redo, another take (variation).
-5. Otherwise a picture: asking for a new one ("draw", "new image:", "画一张") generates; an instruction
-   ("make ...", "add ...", "把...换成...") edits when there is a canvas and generates when there is not;
-   anything else describes a new scene and generates.
+4. Whole-message commands: checkout of a version, undo, redo (with counts), another take (variation);
+   also a command after talk ("that's worse, go back").
+5. Otherwise the intent model (model.py) decides between a new image, an edit of the canvas and
+   conversation (thanks, negative feedback, a question), with its probability as the confidence.
+   An edit instruction with no canvas is answered, not drawn (CHAT, chat=NO_CANVAS).
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from ..domain import Decision, Route
+from ..domain import ChatKind, Decision, Route
 from . import lexicon as lx
+from .model import EDIT, GENERATE, HELP, NEGATIVE, SOCIAL, default_model
 from .numbers import parse_en, parse_number, parse_zh
 
+CHAT_INTENTS = (SOCIAL, NEGATIVE, HELP)
+_KIND = {SOCIAL: ChatKind.SOCIAL, NEGATIVE: ChatKind.NEGATIVE, HELP: ChatKind.HELP}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Brackets are content ("a cat (cute)"), so only these are trimmed from the ends.
 _TRIM = " \t\n.,!?;:~…。，、！？；：～·\"'“”‘’-–—"
@@ -173,23 +177,6 @@ def _strip_new_image(text: str) -> tuple[str, str | None, bool]:
     return text.strip(_TRIM), asked, False
 
 
-def _picture(core: str, has_canvas: bool) -> Decision:
-    """Generate or edit, once every other route is ruled out."""
-    text, asked, on_canvas = _strip_new_image(core)
-    if asked:
-        if not text:
-            return Decision(
-                Route.CHAT, core, None, f"asks for a new image ('{asked}') without saying of what"
-            )
-        return Decision(Route.GENERATE, text, None, f"asks for a new image ('{asked}')")
-    why = "draws on the current picture" if on_canvas else edit_signal(text)
-    if why is None:
-        return Decision(Route.GENERATE, text, None, "describes a new scene")
-    if has_canvas:
-        return Decision(Route.EDIT, text, None, f"{why} with a canvas")
-    return Decision(Route.GENERATE, text, None, f"{why} but no canvas yet: new image")
-
-
 def _upload(text: str) -> Decision:
     rest, _ = strip_interjections(text)
     core = strip_politeness(rest)
@@ -203,37 +190,115 @@ def _upload(text: str) -> Decision:
     return Decision(Route.UPLOAD, core, None, "attached image becomes a new root, then the message edits it")
 
 
-def route(text: str, *, has_canvas: bool, has_attachment: bool = False) -> Decision:
+# Above this probability gap between new image and edit the classifier's choice is taken as sure;
+# below it the studio's reply says which one it assumed (the flip button gives the other).
+CLOSE_CALL = 0.3
+_CLAUSE = re.compile(r"[,.;!?，。；！？]+\s*|\s+(?:and|so|then|just)\s+|然后|就")
+
+
+def _chat(text: str, kind: ChatKind, why: str, **extra) -> Decision:
+    return Decision(Route.CHAT, text, None, why, chat=kind, **extra)
+
+
+def _interjection_chat(original: str, kinds: list[str]) -> Decision:
+    if "negative feedback" in kinds:
+        return _chat(original, ChatKind.NEGATIVE, "negative feedback")
+    return _chat(original, ChatKind.SOCIAL, kinds[0] if kinds else "nothing to draw")
+
+
+def _history_after_talk(core: str, model) -> Decision | None:
+    """ "that's worse, go back", "不好看，撤销": a history command after clauses that are only talk."""
+    clauses = [c for c in _CLAUSE.split(core) if c and c.strip(_TRIM)]
+    if len(clauses) < 2:
+        return None
+    command = _history(strip_politeness(clauses[-1].strip(_TRIM)))
+    # Only moves on the history: "thanks, again!" is thanks, not a request for another picture.
+    if command is None or command.route is Route.VARIATION:
+        return None
+    for clause in clauses[:-1]:
+        rest, _ = strip_interjections(clause.strip(_TRIM))
+        if rest and model.score(clause).best in (GENERATE, EDIT):
+            return None
+    return replace(command, reason=f"{command.reason} after talk")
+
+
+def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, model) -> Decision:
+    """The open decision: new image, edit of the canvas, or conversation (and which kind)."""
+    scores = model.score(norm)
+    chat_p = sum(scores[i] for i in CHAT_INTENTS)
+    gen_p, edit_p = scores[GENERATE], scores[EDIT]
+    if chat_p >= max(gen_p, edit_p):
+        kind = max(CHAT_INTENTS, key=scores.__getitem__)
+        return _chat(norm, _KIND[kind], f"conversation ({kind})", confidence=chat_p, by="classifier")
+    picture = edit_p >= gen_p
+    # After an edit, a close call between the two is one more edit of the same canvas.
+    if has_canvas and not picture and previous is Route.EDIT and gen_p - edit_p < CLOSE_CALL / 2:
+        picture = True
+    if picture:
+        signal = edit_signal(core) or "an instruction"
+        if not has_canvas:
+            return _chat(core, ChatKind.NO_CANVAS, f"{signal} but no canvas yet: nothing to edit",
+                         confidence=edit_p, by="classifier")
+        return Decision(Route.EDIT, core, None, f"{signal} with a canvas", confidence=edit_p, by="classifier")
+    text, asked, _ = _strip_new_image(core)
+    why = f"asks for a new image ('{asked}')" if asked else "describes a new scene"
+    return Decision(Route.GENERATE, text or core, None, why, confidence=gen_p, by="classifier")
+
+
+def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous: Route | None = None,
+          model=None) -> Decision:
     """Decide what one chat message asks for.
 
     has_canvas: the session has a current image (a head version) to edit.
     has_attachment: the message comes with an image; it always becomes a new root (UPLOAD), and the
     cleaned message is the instruction applied to it in the same turn ("" for none).
-    The returned Decision's text is the cleaned prompt / instruction (CHAT: the message as typed;
-    UNDO / REDO / CHECKOUT / VARIATION: ""), target the version number of a CHECKOUT.
+    previous: the route of the session's previous turn, if known (a close call after an edit stays an edit).
+    model: the intent model (default: the shipped one, assets/router/router.npz).
+
+    Rules decide explicit commands (undo / redo with counts, checkout, variation, upload, help,
+    start over) with confidence 1 and by="rules"; the classifier decides the rest (new image, edit,
+    or conversation) with its probability as confidence and by="classifier".
+    The returned Decision's text is the cleaned prompt / instruction (CHAT: the message as typed,
+    except NO_CANVAS: the cleaned instruction; UNDO / REDO / CHECKOUT / VARIATION: ""), target the
+    version number of a CHECKOUT, chat the kind of conversation of a CHAT.
+    An edit instruction with no canvas is CHAT with chat=NO_CANVAS: the studio answers that there is
+    no picture yet and draws nothing.
     """
     original = " ".join((text or "").split())
     norm = normalize(text)
     if has_attachment:
         return _upload(norm)
     if not norm.strip(_TRIM):
-        return Decision(Route.CHAT, original, None, "asks for help" if "?" in norm else "empty message")
+        if "?" in norm:
+            return _chat(original, ChatKind.HELP, "asks for help")
+        return _chat(original, ChatKind.UNCLEAR, "empty message")
     rest, kinds = strip_interjections(norm)
     if not rest:
-        return Decision(Route.CHAT, original, None, kinds[0] if kinds else "nothing to draw")
+        return _interjection_chat(original, kinds)
     if lx.START_OVER.match(rest):
-        return Decision(Route.CHAT, original, None, "asks to start over: the New session button does that")
+        return _chat(original, ChatKind.START_OVER, "asks to start over: the New session button does that")
     why = _question(rest, asked=norm.rstrip(_TRIM.replace("?", "")).endswith("?"))
     if why:
-        return Decision(Route.CHAT, original, None, why)
+        return _chat(original, ChatKind.HELP, why)
     core = strip_politeness(rest)
     if not core:
-        return Decision(Route.CHAT, original, None, "only politeness, nothing to draw")
+        return _chat(original, ChatKind.SOCIAL, "only politeness, nothing to draw")
     decision = _history(core)
-    if decision is None and lx.MENTIONS_VERSION.search(core):
-        decision = Decision(Route.CHAT, core, None, "talks about versions but names no checkout")
-    decision = decision or _picture(core, has_canvas)
-    return replace(decision, text=original) if decision.route is Route.CHAT else decision
+    if decision is not None:
+        return decision
+    if lx.MENTIONS_VERSION.search(core):
+        return _chat(original, ChatKind.UNCLEAR, "talks about versions but names no checkout")
+    text_only, asked, _ = _strip_new_image(core)
+    if asked and not text_only:
+        return _chat(original, ChatKind.UNCLEAR, f"asks for a new image ('{asked}') without saying of what")
+    model = model or default_model()
+    decision = _history_after_talk(core, model)
+    if decision is not None:
+        return decision
+    decision = _classified(norm, core, has_canvas, previous, model)
+    if decision.route is Route.CHAT and decision.chat is not ChatKind.NO_CANVAS:
+        decision = replace(decision, text=original)
+    return decision
 
 
 def flipped(decision: Decision, *, has_canvas: bool = True) -> Decision | None:

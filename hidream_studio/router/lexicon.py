@@ -64,6 +64,9 @@ _EN_ACK = [
     "oh",
     "well",
 ]
+# Closings that put the work off: conversation, never "another" picture of "time".
+_EN_NOT_NOW = ["not now", "not right now", "not today", "maybe later", "later", "another time", "maybe another time",
+               "some other time", "next time", "maybe next time", "i'll think about it", "let me think about it"]
 # These may be followed by a request without punctuation ("ok make it blue"); the others need
 # punctuation or the end, because "nice sunset" and "no hat" are content.
 _EN_LOOSE = ["hi", "hey", "ok", "okay", "thanks", "thank you", "alright", "oh", "hmm"]
@@ -91,23 +94,30 @@ _ZH_PRAISE = ["太棒了", "真棒", "很棒", "棒", "很好", "不错", "真�
 _ZH_ACK = ["好的", "好", "嗯", "嗯嗯", "行", "可以", "对", "是的", "没问题", "ok"]
 # Chinese has no spaces: these may run straight into a request ("谢谢把背景换成黄色"); the others
 # need punctuation or the end, because "好看的猫" is a prompt.
+_ZH_NOT_NOW = ["下次吧", "下次再说", "以后再说", "改天吧", "改天", "先不用了", "暂时不用了", "暂时不用", "等会再说", "回头再说"]
 _ZH_TIGHT = ["你好", "您好", "哈喽", "谢谢", "谢谢你", "谢谢您", "多谢", "非常感谢", "太棒了"]
 
+# Negative feedback among the interjections above: answered with the way back, not "thanks".
+NEGATIVE_INTERJECTIONS = {"i don't like it", "i don't like that", "i do not like it", "not like that",
+                          "that's wrong", "wrong", "oops", "no no", "not quite", "meh", "ugh", "不好看", "不喜欢",
+                          "我不喜欢", "不要这个", "不对", "错了", "不行", "一般", "一般般"}  # fmt: skip
 INTERJECTION_KIND = {
     **{w: "greeting" for w in _EN_GREETING + _ZH_GREETING},
     **{w: "thanks" for w in _EN_THANKS + _ZH_THANKS},
     **{w: "feedback" for w in _EN_PRAISE + _ZH_PRAISE},
     **{w: "acknowledgement" for w in _EN_ACK + _ZH_ACK},
+    **{w: "negative feedback" for w in NEGATIVE_INTERJECTIONS},
+    **{w: "not now" for w in _EN_NOT_NOW + _ZH_NOT_NOW},
 }
 _SEP = r"[\s.,!?;:~…。，、！？；：～]"
 INTERJECTION_EN_LOOSE = _rx(
     rf"^({_alt(_EN_LOOSE)})(?:\s+(?:there|again|everyone|all|so much|a lot))?(?:{_SEP}+|$)"
 )
 INTERJECTION_EN = _rx(
-    rf"^({_alt(_EN_GREETING + _EN_THANKS + _EN_PRAISE + _EN_ACK)})(?:\s+(?:there|again|everyone|all))?(?:{_SEP}*$|{_SEP}*[,.!?;…~]{_SEP}*)"
+    rf"^({_alt(_EN_GREETING + _EN_THANKS + _EN_PRAISE + _EN_ACK + _EN_NOT_NOW)})(?:\s+(?:there|again|everyone|all))?(?:{_SEP}*$|{_SEP}*[,.!?;…~]{_SEP}*)"
 )
 INTERJECTION_ZH = _rx(
-    rf"^(?:({_alt(_ZH_TIGHT)}){_SEP}*|({_alt(_ZH_GREETING + _ZH_THANKS + _ZH_PRAISE + _ZH_ACK)})(?:{_SEP}+|$))"
+    rf"^(?:({_alt(_ZH_TIGHT)}){_SEP}*|({_alt(_ZH_GREETING + _ZH_THANKS + _ZH_PRAISE + _ZH_ACK + _ZH_NOT_NOW)})(?:{_SEP}+|$))"
 )
 
 # -------------------------------------------------------------------------------------------
@@ -207,7 +217,8 @@ EN_EDIT_VERBS = [
     "restyle", "stylize", "stylise", "age", "saturate", "desaturate", "invert", "clean", "edit", "modify",
     "adjust", "set", "get rid of", "take out", "take away", "take off", "put on", "paint over", "redo",
     "show", "use", "give it", "add in", "bring", "drop", "cut", "smooth", "warm", "cool", "fade", "tweak",
-    "update", "alter", "repaint", "recolor", "relight", "re-light", "re-color", "clear",
+    "update", "alter", "repaint", "recolor", "relight", "re-light", "re-color", "clear", "extract", "isolate",
+    "colorize", "colourize", "restore", "retouch", "cut out",
 ]  # fmt: skip
 # Words that are verbs only sometimes: "clear the sky" is an edit, "clear skies over a lake", "cool cat",
 # "set of tea cups", "cover of a book", "mirror lake", "crop circles" describe new scenes. They count as
@@ -240,6 +251,7 @@ ZH_EDIT_VERBS = [
     "抹掉", "擦掉", "加上", "添加", "增加", "加一", "加个", "戴上", "穿上", "调亮", "调暗", "调成", "涂成",
     "染成", "放大", "缩小", "旋转", "翻转", "裁剪", "转成", "转换成", "转为", "修改", "改一下", "换一下",
     "画上", "画成", "弄成", "P成", "P掉", "抠掉", "去背景", "抠图", "上色", "变亮", "变暗", "变大", "变小", "变得",
+    "改用", "换用", "抠出",
 ]  # fmt: skip
 ZH_EDIT_VERB = _rx(rf"({_alt(ZH_EDIT_VERBS)})")
 ZH_EDIT_PHRASE = _rx(

@@ -1,10 +1,16 @@
-"""Engine set-up, migrations and error translation: the only SQLite-aware module of the store.
+"""Engine set-up, migrations and error translation: the only dialect-aware module of the store.
 
 - ``make_engine(url)``: on SQLite, WAL, foreign keys, a busy timeout and ``synchronous=NORMAL``
   (safe with WAL: a crash never corrupts, at worst loses the last commits on power loss), and
   pysqlite's own transaction handling switched off so that ``write=True`` transactions open
   with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so two writers never deadlock
-  upgrading read locks, and number allocation cannot race). Other backends get none of this.
+  upgrading read locks, and number allocation cannot race). On PostgreSQL the same busy
+  timeout becomes ``lock_timeout``; writers of one session are serialised by the row lock the
+  first statement of every write takes (``UPDATE sessions ... RETURNING``), so writers of
+  different sessions run in parallel.
+- ``serialize(conn, key)``: what the row lock cannot cover (making a session that does not exist
+  yet, migrating an empty database) takes a transaction-scoped advisory lock on PostgreSQL; on
+  SQLite the write transaction already holds the database's one write lock.
 - ``migrate(engine)``: Alembic upgrade to head, Config built in code (no alembic.ini).
 - ``translate(exc, what)``: any database/OS fault becomes one clear ``StoreError`` line.
 """
@@ -35,8 +41,12 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
     except sa.exc.ArgumentError as exc:
         raise StoreError(f"invalid database URL {url!r}") from exc
     if parsed.get_backend_name() != "sqlite":
+        kwargs = {}
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg", "psycopg2"):
+            # Wait for another writer's row lock as long as SQLite waits for its write lock.
+            kwargs["connect_args"] = {"options": f"-c lock_timeout={int(busy_timeout_ms)}"}
         try:
-            return sa.create_engine(url, pool_pre_ping=True)
+            return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
         except ImportError as exc:  # the backend's DBAPI driver is not installed
             raise StoreError(
                 f"database {describe(url)} needs the Python package {exc.name or 'of its driver'!r}, "
@@ -74,12 +84,30 @@ def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:
 
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
-    """One transaction; `write=True` takes the write lock first (SQLite) and commits at the end."""
+    """One transaction; `write=True` takes the write lock first (SQLite) and commits at the end.
+
+    A read transaction sees one snapshot on every backend: SQLite's read transactions do; on
+    PostgreSQL that is REPEATABLE READ (its default, READ COMMITTED, lets each statement see
+    turns committed since the one before, so an export could list a head without its version).
+    """
     with engine.connect() as conn:
         if write:
             conn.execution_options(**{WRITE: True})
+        elif conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
+
+
+def serialize(conn: Connection, key: str) -> None:
+    """Inside a write transaction: wait until no other transaction holds `key`, then hold it to the end.
+
+    For writes no existing row can lock (a session that does not exist yet, an empty schema). On
+    PostgreSQL a transaction-scoped advisory lock; on SQLite nothing (BEGIN IMMEDIATE already
+    holds the one write lock); other backends fall back to their own isolation.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def alembic_config(connection: Connection | None = None, output_buffer=None):
@@ -103,6 +131,7 @@ def migrate(engine: Engine) -> None:
     if schema_revision(engine) == ScriptDirectory.from_config(cfg).get_current_head():
         return  # up to date: no write lock needed, so opening works while another process writes
     with transaction(engine, write=True) as conn:
+        serialize(conn, "hidream-studio migrate")  # concurrent openers of an empty database wait
         try:
             command.upgrade(alembic_config(conn), "head")
         except CommandError as exc:  # e.g. a revision made by a newer hidream-studio
@@ -159,7 +188,7 @@ def translate(exc: BaseException, where: str) -> StoreError:
         return StoreError(f"cannot use {where}: {exc.strerror or exc}")
     text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     low = text.lower()
-    if "locked" in low or "busy" in low:
+    if "locked" in low or "busy" in low or "lock timeout" in low or "deadlock" in low:
         return StoreError(f"database {where} is locked by another process; try again")
     if "disk is full" in low or "disk full" in low:
         return StoreError(f"disk full while writing database {where}; nothing was saved")
@@ -169,6 +198,8 @@ def translate(exc: BaseException, where: str) -> StoreError:
         )
     if "not a database" in low or "malformed" in low or "corrupt" in low:
         return StoreError(f"database {where} is corrupt or not a database")
+    if "connection refused" in low or "could not connect" in low or "connection failed" in low:
+        return StoreError(f"cannot reach database {where}: {text}")
     if "readonly" in low or "read-only" in low or "unable to open" in low:
         return StoreError(f"database {where} cannot be written: {text}")
     return StoreError(f"database {where} failed: {text}")

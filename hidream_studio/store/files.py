@@ -45,6 +45,7 @@ def recipe_metadata(recipe: Recipe, *, session: str, version: int, parent: int |
         "session": session,
         "version": version,
         "elapsed_s": recipe.elapsed_s,
+        **({"region": recipe.region} if recipe.region else {}),
     }
 
 
@@ -60,7 +61,8 @@ def encode_png(image: Any, meta: dict[str, Any]) -> bytes:
     info = PngImagePlugin.PngInfo()
     for key, value in meta.items():
         if value is not None and value != "":
-            info.add_text(key, str(value))  # falls back to iTXt (UTF-8) for non-Latin-1 prompts
+            text = json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+            info.add_text(key, text)  # falls back to iTXt (UTF-8) for non-Latin-1 prompts
     info.add_text(PNG_JSON_KEY, json.dumps(meta, ensure_ascii=False, sort_keys=True))
     buf = io.BytesIO()
     image.save(buf, format="PNG", pnginfo=info)

@@ -25,7 +25,7 @@ _M = t_messages.c
 VERSION_COLUMNS = (
     _V.number, _V.parent, _V.kind, _V.prompt, _V.prompt_sent, _V.negative_prompt, _V.model_id,
     _V.model_revision, _V.seed, _V.steps, _V.guidance, _V.image_guidance, _V.width, _V.height,
-    _V.elapsed_s, _V.image_sha256, _V.created_at,
+    _V.elapsed_s, _V.image_sha256, _V.created_at, _V.region,
 )  # fmt: skip
 SESSION_COLUMNS = (_S.id, _S.title, _S.owner, _S.created_at, _S.updated_at, _S.head)
 PathFor = Callable[[str], str]  # image hash -> absolute path of its file
@@ -117,7 +117,7 @@ def insert_version(conn: Connection, session_id: str, number: int, parent: int |
         prompt=r.prompt or "", prompt_sent=r.prompt_sent or "", negative_prompt=r.negative_prompt,
         model_id=r.model_id, model_revision=r.model_revision, seed=r.seed, steps=r.steps,
         guidance=r.guidance, image_guidance=r.image_guidance, width=r.width, height=r.height,
-        image_sha256=sha, elapsed_s=r.elapsed_s, created_at=utcnow()))  # fmt: skip
+        image_sha256=sha, elapsed_s=r.elapsed_s, created_at=utcnow(), region=r.region))  # fmt: skip
     conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(head=number, last_number=number))
 
 
@@ -132,6 +132,12 @@ def redo_child_of(conn: Connection, session_id: str, number: int) -> int | None:
 def move_head(conn: Connection, session_id: str, target: int) -> None:
     """Set head to `target`; the caller keeps the redo pointers right (see `point_path_at`)."""
     conn.execute(sa.update(t_sessions).where(_S.id == session_id).values(head=target))
+
+
+def redo_pointers(conn: Connection, session_id: str) -> dict[int, int]:
+    """number -> redo_child for every version of the session that has one."""
+    query = sa.select(_V.number, _V.redo_child).where(_V.session_id == session_id, _V.redo_child.is_not(None))
+    return dict(conn.execute(query).all())
 
 
 def set_redo_child(conn: Connection, session_id: str, number: int, child: int) -> None:
@@ -188,9 +194,9 @@ def to_version(session_id: str, r: Row, path_for: PathFor) -> Version:
     # Tuple unpacking, not attribute access: this runs once per row when a 10,000-version
     # tree is loaded for display.
     (number, parent, kind, prompt, prompt_sent, negative, model_id, revision, seed, steps, guidance,
-     image_guidance, width, height, elapsed_s, sha, created_at) = r  # fmt: skip
+     image_guidance, width, height, elapsed_s, sha, created_at, region) = r  # fmt: skip
     recipe = Recipe(_KINDS[kind], prompt, prompt_sent, negative, model_id, revision, seed, steps, guidance,
-                    image_guidance, width, height, elapsed_s)  # fmt: skip
+                    image_guidance, width, height, elapsed_s, region)  # fmt: skip
     return Version(session_id, number, parent, recipe, path_for(sha), sha, created_at)
 
 

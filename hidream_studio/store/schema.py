@@ -78,6 +78,7 @@ versions = sa.Table(
     sa.Column("image_sha256", sa.String(64), nullable=False, index=True),
     sa.Column("elapsed_s", sa.Float, nullable=True),
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("region", sa.JSON, nullable=True),  # a region edit's box, feather and mask (region.py)
     sa.UniqueConstraint("session_id", "number"),
     sa.ForeignKeyConstraint(
         ["session_id", "parent"], ["versions.session_id", "versions.number"], ondelete="CASCADE"

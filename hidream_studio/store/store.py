@@ -116,6 +116,7 @@ class Store:
         if not q.clean_title(name):
             raise InvalidParams("a session name cannot be empty")
         with self._tx(write=True) as conn:
+            db.serialize(conn, f"session title {owner or ''}/{q.clean_title(name)}")  # two callers make one
             try:
                 return q.session_info(q.find_session(conn, name, owner)), False
             except NotFound:
@@ -165,34 +166,53 @@ class Store:
         """
         if image is not None and recipe is None:
             recipe = Recipe(kind=VersionKind.UPLOAD)
+        made = self.record_options(session_id, [(image, recipe)] if image is not None else [],
+                                   messages=messages, parent=parent, owner=owner)
+        return made[0] if made else None
+
+    def record_options(
+        self,
+        session_id: str,
+        options: Sequence[tuple[Any, Recipe]],
+        *,
+        messages: Sequence[Message] = (),
+        parent: int | None | _Head = HEAD,
+        owner: str | None = None,
+    ) -> list[Version]:
+        """Store several sibling versions (the candidates of one turn) and the turn's messages in one
+        transaction, as ``record_turn`` does for one: consecutive numbers, one parent, head (and the
+        redo path) on the first. A message version of 0 means the first option."""
         with self._guard():
-            predicted = sha = None
-            if image is not None:
-                # Encode and fsync outside the write lock for a guessed (number, parent); this is
+            predicted = shas = None
+            if options:
+                # Encode and fsync outside the write lock for guessed (numbers, parent); this is
                 # redone under the lock only when another writer of this session got in first.
                 with self._tx() as conn:
                     s = q.find_session(conn, session_id, owner, by_title=False)
                 if isinstance(parent, int):
                     q.check_number(parent, s.last_number)
                 predicted = (s.last_number + 1, s.head if parent is HEAD else parent)
-                sha = self._write_png(image, recipe, session_id, *predicted)
+                shas = self._write_pngs(options, session_id, *predicted)
             with self._tx(write=True) as conn:
                 s = q.lock_session(conn, session_id, owner)
-                number = None
-                if image is not None:
-                    number = s.last_number + 1
+                first = None
+                if options:
+                    first = s.last_number + 1
                     par = s.head if parent is HEAD else parent
                     if par is not None:
                         q.check_number(par, s.last_number)
-                    if (number, par) != predicted:
-                        sha = self._write_png(image, recipe, session_id, number, par)
-                    q.insert_version(conn, session_id, number, par, recipe, sha)
+                    if (first, par) != predicted:
+                        shas = self._write_pngs(options, session_id, first, par)
+                    for offset, ((_, recipe), sha) in enumerate(zip(options, shas, strict=True)):
+                        q.insert_version(conn, session_id, first + offset, par, recipe, sha)
+                    if len(options) > 1:
+                        q.move_head(conn, session_id, first)
                     if par is not None and par == s.head:
-                        q.set_redo_child(conn, session_id, par, number)  # the usual case: O(1)
+                        q.set_redo_child(conn, session_id, par, first)  # the usual case: O(1)
                     elif par is not None:
-                        q.point_path_at(conn, session_id, number)
-                q.add_messages(conn, s, messages, number)
-                return q.fetch_version(conn, session_id, number, self.files.path_str) if number else None
+                        q.point_path_at(conn, session_id, first)
+                q.add_messages(conn, s, messages, first)
+                return [q.fetch_version(conn, session_id, first + i, self.files.path_str) for i in range(len(options))]
 
     def undo(
         self, session_id: str, owner: str | None = None, messages: Sequence[Message] = ()
@@ -229,6 +249,17 @@ class Store:
         with self._tx() as conn:
             s = q.find_session(conn, session_id, owner, by_title=False)
             return q.fetch_version(conn, session_id, s.head, self.files.path_str) if s.head else None
+
+    def redo_path(self, session_id: str, owner: str | None = None) -> list[int]:
+        """The versions redo would visit from the head, in order (empty at a leaf)."""
+        with self._tx() as conn:
+            s = q.find_session(conn, session_id, owner, by_title=False)
+            pointers = q.redo_pointers(conn, session_id)
+        path, number = [], pointers.get(s.head) if s.head is not None else None
+        while number is not None and number not in path:
+            path.append(number)
+            number = pointers.get(number)
+        return path
 
     def get_version(self, session_id: str, number: int, owner: str | None = None) -> Version:
         with self._tx() as conn:
@@ -357,9 +388,12 @@ class Store:
         with self._guard(), db.transaction(self.engine, write=write) as conn:
             yield conn
 
-    def _write_png(self, image: Any, recipe: Recipe, session_id: str, number: int, parent: int | None) -> str:
-        meta = recipe_metadata(recipe, session=session_id, version=number, parent=parent)
-        return self.files.write(encode_png(image, meta))
+    def _write_pngs(self, options: Sequence[tuple[Any, Recipe]], session_id: str, first: int,
+                    parent: int | None) -> list[str]:
+        """The PNG files of versions first, first+1, ... (their metadata names the number)."""
+        return [self.files.write(encode_png(image, recipe_metadata(recipe, session=session_id, version=first + i,
+                                                                   parent=parent)))
+                for i, (image, recipe) in enumerate(options)]
 
     def _move(self, conn: Connection, s, target: int | None, messages: Sequence[Message]) -> Version | None:
         """Move head to `target` (None: stay, return None) and add the messages."""

@@ -1,7 +1,8 @@
 """The Gradio Blocks page: layout in small _render_* helpers, events wired in one place (`_wire`).
 
 Stable element ids for tests and scripting: chat, chat-input, canvas, versions, undo, redo, stop,
-new-session (plus sessions, tree, progress, flip).
+new-session (plus sessions, tree, progress, flip, compare, options, options-count, region-editor,
+download-png, download-session, download-branch, download).
 """
 
 from __future__ import annotations
@@ -11,21 +12,24 @@ from types import SimpleNamespace
 import gradio as gr
 
 from ..config import Settings
+from ..domain import MAX_OPTIONS
 from ..studio import Studio
 from . import present
 from .handlers import Handlers
 from .outputs import Outputs
+from .tree import TREE_CSS, TREE_JS
 
 DEVICE_SLOT = "device"  # every model job shares one queue slot: one job at a time on the device
 CSS = """
 #canvas img { object-fit: contain; }
 #progress { min-height: 1.5em; }
+#tree { max-height: 420px; overflow: auto; }
 """
 
 
 def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
     """The whole page for one Studio. Launch with `demo.launch(**launch_kwargs(settings))`."""
-    gr.set_static_paths([str(settings.images_dir)])
+    gr.set_static_paths([str(settings.images_dir), str(settings.thumbs_dir)])
     with gr.Blocks(title="HiDream Studio", analytics_enabled=False) as demo:
         ui = SimpleNamespace()
         ui.state = gr.BrowserState(None, storage_key="hidream-studio", secret=settings.browser_secret)
@@ -41,8 +45,10 @@ def build_demo(studio: Studio, settings: Settings) -> gr.Blocks:
                 _render_settings(ui, studio)
             with gr.Column(scale=4):
                 _render_sessions(ui, public=settings.public)
-        _wire(demo, ui, Handlers(studio, public=settings.public, out=_outputs(ui)))
-    demo.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+        handlers = Handlers(studio, public=settings.public, out=_outputs(ui), thumbs_dir=settings.thumbs_dir)
+        _wire(demo, ui, handlers)
+    # One model job at a time per device; an engine tier elsewhere (Ray Serve) says how many it takes.
+    demo.queue(default_concurrency_limit=getattr(studio.engine, "concurrency", 1), max_size=settings.queue_size)
     return demo
 
 
@@ -51,7 +57,7 @@ def launch_kwargs(settings: Settings) -> dict:
     return {
         "server_name": settings.host,
         "server_port": settings.port,
-        "allowed_paths": [str(settings.images_dir)],
+        "allowed_paths": [str(settings.images_dir), str(settings.thumbs_dir)],
         "run_history": False,
         "css": CSS,
         "show_error": False,
@@ -87,7 +93,26 @@ def _render_chat(ui) -> None:
 
 
 def _render_canvas(ui) -> None:
-    ui.canvas = gr.Image(elem_id="canvas", label="Canvas", type="filepath", format="png", interactive=False, height=420)
+    with gr.Tabs():
+        with gr.Tab("Canvas"):
+            ui.canvas = gr.Image(elem_id="canvas", label="Canvas", type="filepath", format="png", interactive=False,
+                                 height=420)
+        with gr.Tab("Before / after"):
+            ui.compare = gr.ImageSlider(elem_id="compare", label="Before / after (the last edit)", type="filepath",
+                                        interactive=False, height=420)
+        with gr.Tab("Mark a region"):
+            ui.region = gr.ImageEditor(
+                elem_id="region-editor", type="pil", height=420, sources=(), transforms=(), layers=False,
+                label="Paint over what to change: the next instruction edits only that part",
+                brush=gr.Brush(colors=["#ff3366"], color_mode="fixed"),
+            )
+    ui.options = gr.Gallery(elem_id="options", label="Options of this turn (click one to continue from it)",
+                            columns=4, height=170, allow_preview=False, object_fit="contain", visible=False)
+    with gr.Row():
+        ui.download_png = gr.Button("⬇ Picture (PNG + recipe)", elem_id="download-png", size="sm")
+        ui.download_branch = gr.Button("⬇ Branch to here (.zip)", elem_id="download-branch", size="sm")
+        ui.download_session = gr.Button("⬇ Session (.zip)", elem_id="download-session", size="sm")
+    ui.download = gr.File(elem_id="download", label="Download (press a button above)", interactive=False, height=90)
 
 
 def _render_versions(ui) -> None:
@@ -95,8 +120,8 @@ def _render_versions(ui) -> None:
         elem_id="versions", label="Versions (click one to go back to it)", columns=5, height=230,
         allow_preview=False, object_fit="contain", fit_columns=False,
     )
-    with gr.Accordion("Version tree", open=False):
-        ui.tree = gr.Markdown(elem_id="tree")
+    with gr.Accordion("Version tree", open=True):
+        ui.tree = gr.HTML(elem_id="tree", js_on_load=TREE_JS, css_template=TREE_CSS, apply_default_css=False)
 
 
 def _render_settings(ui, studio: Studio) -> None:
@@ -120,7 +145,10 @@ def _render_settings(ui, studio: Studio) -> None:
             ui.image_guidance = gr.Number(
                 value=edit.get("image_guidance"), label="Image guidance, edits", minimum=0, maximum=30
             )
-        ui.aspect = gr.Dropdown(sizes, value=sizes[0] if sizes else None, label="Size (width × height)")
+        with gr.Row():
+            ui.aspect = gr.Dropdown(sizes, value=sizes[0] if sizes else None, label="Size (width × height)")
+            ui.options_count = gr.Slider(1, MAX_OPTIONS, value=1, step=1, elem_id="options-count",
+                                         label="Options per new image (one batched run)")
 
 
 def _render_sessions(ui, public: bool) -> None:
@@ -138,12 +166,14 @@ def _render_sessions(ui, public: bool) -> None:
 def _outputs(ui) -> Outputs:
     """The rendered components as the page's named outputs (the one place they are mapped)."""
     return Outputs(input=ui.input, chat=ui.chat, canvas=ui.canvas, versions=ui.versions, tree=ui.tree,
-                   sessions=ui.sessions, progress=ui.progress, state=ui.state)
+                   sessions=ui.sessions, progress=ui.progress, state=ui.state, compare=ui.compare,
+                   options=ui.options, region=ui.region, undo=ui.undo, redo=ui.redo, flip=ui.flip)
 
 
 def _wire(demo: gr.Blocks, ui, h: Handlers) -> None:
     picture, everything = h.out.picture(), h.out.all()
-    knobs = [ui.steps, ui.guidance, ui.edit_guidance, ui.image_guidance, ui.seed, ui.aspect]
+    knobs = [ui.steps, ui.guidance, ui.edit_guidance, ui.image_guidance, ui.seed, ui.aspect, ui.options_count,
+             ui.region]
     quick = {"concurrency_limit": 8, "show_progress": "hidden"}
 
     demo.load(h.load, [ui.state], picture, **quick)
@@ -157,6 +187,10 @@ def _wire(demo: gr.Blocks, ui, h: Handlers) -> None:
     ui.undo.click(h.undo, [ui.state], picture, api_name="undo", **quick)
     ui.redo.click(h.redo, [ui.state], picture, api_name="redo", **quick)
     ui.versions.select(h.select_version, [ui.state], picture, api_name=False, **quick)
+    ui.tree.select(h.select_number, [ui.state], picture, api_name=False, **quick)
+    ui.options.select(h.select_option, [ui.state], picture, api_name=False, **quick)
+    for button, what in ((ui.download_png, "png"), (ui.download_branch, "branch"), (ui.download_session, "session")):
+        button.click(h.downloader(what), [ui.state], [ui.download, ui.progress], api_name=f"download_{what}", **quick)
     ui.new_session.click(h.new_session, [ui.state], picture, api_name="new_session", **quick)
     ui.sessions.input(h.switch_session, [ui.sessions, ui.state], picture, api_name=False, **quick)
     ui.rename.click(h.rename, [ui.title, ui.state], picture, api_name="rename", **quick)

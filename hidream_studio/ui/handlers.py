@@ -11,9 +11,11 @@ import contextvars
 import logging
 import queue
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -22,6 +24,8 @@ from ..domain import Cancelled, NotFound, StudioError, UserError
 from ..studio import GenSettings, Studio, Turn
 from . import present
 from .outputs import Outputs
+from .thumbs import file_url, thumbnail
+from .tree import tree_svg
 
 log = logging.getLogger(__name__)
 _DONE = object()
@@ -49,7 +53,25 @@ class Identity:
         return {"owner": self.owner, "session": self.session}
 
 
-def settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect) -> GenSettings:
+def painted_region(editor_value) -> Any:
+    """The mask painted in the region editor (an RGBA layer whose alpha marks the region), or None
+    when nothing was painted."""
+    if not isinstance(editor_value, dict):
+        return None
+    layers = [layer for layer in editor_value.get("layers") or [] if layer is not None]
+    masks = [layer.getchannel("A") for layer in layers if getattr(layer, "mode", "") == "RGBA"]
+    masks = [m for m in masks if m.getbbox() is not None]
+    if not masks:
+        return None
+    from PIL import ImageChops
+
+    mask = masks[0]
+    for other in masks[1:]:
+        mask = ImageChops.lighter(mask, other.resize(mask.size))
+    return mask
+
+
+def settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect, options=1) -> GenSettings:
     """Widget values -> GenSettings; 0 steps / blank / -1 seed mean "the model's default" / "random"."""
     width = height = None
     if aspect:
@@ -66,6 +88,7 @@ def settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, 
         image_guidance=number(image_guidance),
         width=width,
         height=height,
+        options=max(1, int(options or 1)),
     )
 
 
@@ -73,10 +96,11 @@ class Handlers:
     """The page's events. Each returns `self.out.update(...)`; events wired with `out.picture()`
     as outputs never name `input`."""
 
-    def __init__(self, studio: Studio, public: bool, out: Outputs):
+    def __init__(self, studio: Studio, public: bool, out: Outputs, thumbs_dir: Path | None = None):
         self.studio = studio
         self.public = public
         self.out = out
+        self.thumbs_dir = thumbs_dir
 
     # ------------------------------------------------------------------ pictures
     def picture(self, ident: Identity, *, notice: str = "") -> dict[str, Any]:
@@ -84,15 +108,29 @@ class Handlers:
         view = self.studio.view(ident.session, owner=ident.owner)
         # Every new visit opens a session; untouched, untitled ones are not worth listing.
         sessions = [s for s in self.studio.sessions(owner=ident.owner) if s.head or s.title or s.id == ident.session]
+        head = view.head
+        options = view.options_of_head()
         return {
             "chat": present.chat_messages(view.messages, view.versions),
-            "canvas": view.head.image_path if view.head else None,
-            "versions": present.gallery_items(view.versions, view.head),
-            "tree": present.tree_markdown(view.versions, view.head),
+            "canvas": head.image_path if head else None,
+            "versions": present.gallery_items(view.versions, head),
+            "tree": tree_svg(view.versions, head.number if head else None, view.redo_path, self._thumb_url),
             "sessions": gr.update(choices=present.session_choices(sessions), value=view.session.id),
             "progress": notice,
             "state": ident.to_state(),
+            "compare": present.before_after(view.versions, head),
+            "options": gr.update(value=present.gallery_items(options, head), visible=bool(options)),
+            "region": {"background": head.image_path, "layers": [], "composite": None} if head else None,
         }
+
+    def _thumb_url(self, version) -> str:
+        if self.thumbs_dir is None:
+            return file_url(version.image_path)
+        return file_url(thumbnail(version.image_path, version.image_sha256, self.thumbs_dir))
+
+    def _locked(self, locked: bool) -> dict[str, Any]:
+        """Buttons that cannot act while a turn runs are locked with the input (and given back after)."""
+        return {name: gr.update(interactive=not locked) for name in ("undo", "redo", "flip")}
 
     def show(self, ident: Identity, *, notice: str = "", **changes: Any) -> dict:
         """Updates drawing the whole session picture, plus `changes` of other outputs (e.g. input=)."""
@@ -120,8 +158,8 @@ class Handlers:
     def load(self, state):
         return self.show(self._open(state))
 
-    def send(self, message, state, steps, guidance, edit_guidance, image_guidance, seed, aspect,
-             progress=gr.Progress()) -> Iterator:
+    def send(self, message, state, steps, guidance, edit_guidance, image_guidance, seed, aspect, options=1,
+             region=None, progress=gr.Progress()) -> Iterator:
         """Submit: route + run the turn in a worker thread, streaming step progress and previews."""
         ident = self._open(state)
         message = message or {}
@@ -130,22 +168,28 @@ class Handlers:
         if not text and not files:
             yield self.refused(ident, "Type a message or attach an image.", input=gr.update(interactive=True))
             return
-        settings = settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect)
-        turn = Turn(ident.session, text, attachment=files[0] if files else None, owner=ident.owner, settings=settings)
+        settings = settings_from_widgets(steps, guidance, edit_guidance, image_guidance, seed, aspect, options)
+        turn = Turn(ident.session, text, attachment=files[0] if files else None, owner=ident.owner, settings=settings,
+                    region=painted_region(region))
         # First update: the input is cleared and locked, the user's words appear at once.
         picture = self.picture(ident, notice="Working…")
         picture["chat"] = picture["chat"] + [{"role": "user", "content": text or "(image)"}]
-        yield self.out.update(input=gr.update(value=None, interactive=False), **picture)
-        yield from self._run_streaming(ident, lambda on_step: self.studio.handle(turn, on_step=on_step), progress)
+        del picture["region"]  # the painted region stays until the turn is over
+        yield self.out.update(input=gr.update(value=None, interactive=False), **picture, **self._locked(True))
+        yield from self._run_streaming(ident, lambda on_step: self.studio.handle(turn, on_step=on_step), progress,
+                                       typed=message)
 
     def flip(self, state, progress=gr.Progress()) -> Iterator:
         ident = self._open(state)
-        yield self.show(ident, notice="Re-running the last turn the other way…", input=gr.update(interactive=False))
+        yield self.show(ident, notice="Re-running the last turn the other way…", input=gr.update(interactive=False),
+                        **self._locked(True))
         yield from self._run_streaming(
             ident, lambda on_step: self.studio.flip_last(ident.session, owner=ident.owner, on_step=on_step), progress
         )
 
-    def _run_streaming(self, ident: Identity, job, progress) -> Iterator:
+    def _run_streaming(self, ident: Identity, job, progress, typed: Any = None) -> Iterator:
+        """Run `job` in a worker thread, streaming its steps; at the end the page is redrawn and the
+        input and buttons given back. `typed`: the message sent, put back in the input if refused."""
         updates: queue.Queue = queue.Queue()
         outcome: dict = {}
 
@@ -169,23 +213,25 @@ class Handlers:
             self.studio.cancel(ident.session)
             raise
         error = outcome.get("error")
-        if isinstance(error, UserError):
-            yield self.refused(ident, str(error), input=gr.update(interactive=True))
+        unlocked = self._locked(False)
+        if isinstance(error, UserError):  # the refusal is in the chat; the words typed come back
+            yield self.refused(ident, str(error), input=gr.update(value=typed, interactive=True), **unlocked)
             return
         if error is not None and not isinstance(error, Cancelled):
             if not isinstance(error, StudioError):
                 log.error("turn failed", exc_info=error)
             # A fault, not a mistake: shown as an error, and the page is redrawn first.
-            yield self.show(ident, input=gr.update(interactive=True))
+            yield self.show(ident, input=gr.update(value=typed, interactive=True), **unlocked)
             raise gr.Error(f"This turn could not be finished: {error}")
         notice = "Stopped. Nothing was saved." if error is not None else ""
-        yield self.show(ident, notice=notice, input=gr.update(value=None, interactive=True))
+        yield self.show(ident, notice=notice, input=gr.update(value=None, interactive=True), **unlocked)
 
     def stop(self, state):
         """Stop the session's running job (the engine stops within one step) and give the input back."""
         ident = self._open(state)
         stopped = self.studio.cancel(ident.session)
-        return self.show(ident, notice="Stopped. Nothing was saved." if stopped else "", input=gr.update(interactive=True))
+        return self.show(ident, notice="Stopped. Nothing was saved." if stopped else "", input=gr.update(interactive=True),
+                         **self._locked(False))
 
     def _head_action(self, state, action) -> dict:
         ident = self._open(state)
@@ -208,6 +254,39 @@ class Handlers:
             return self.show(ident)
         number = versions[int(evt.index)].number
         return self._head_action(state, lambda i: self.studio.checkout(i.session, number, owner=i.owner))
+
+    def select_number(self, state, evt: gr.SelectData):
+        """A click on a node of the drawn tree: its index is the version number."""
+        try:
+            number = int(evt.index)
+        except (TypeError, ValueError):
+            return self.show(self._open(state))
+        return self._head_action(state, lambda i: self.studio.checkout(i.session, number, owner=i.owner))
+
+    def select_option(self, state, evt: gr.SelectData):
+        """A click on one of the head turn's candidates: continue from it."""
+        ident = self._open(state)
+        options = self.studio.view(ident.session, owner=ident.owner).options_of_head()
+        if evt.index is None or not 0 <= int(evt.index) < len(options):
+            return self.show(ident)
+        number = options[int(evt.index)].number
+        return self._head_action(state, lambda i: self.studio.checkout(i.session, number, owner=i.owner))
+
+    def downloader(self, what: str):
+        """The handler of one download button: the file appears in the page's download box."""
+
+        def download(state):
+            ident = self._open(state)
+            try:
+                path = self.studio.export(ident.session, Path(tempfile.mkdtemp(prefix="hidream-download-")), what,
+                                          owner=ident.owner)
+            except UserError as exc:
+                gr.Warning(str(exc))
+                return None, f"⚠ {exc}"
+            return str(path), f"Ready: {path.name}"
+
+        download.__name__ = f"download_{what}"
+        return download
 
     def new_session(self, state):
         ident = Identity.from_state(state, self.public)

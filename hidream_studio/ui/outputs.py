@@ -19,10 +19,16 @@ class Outputs:
     chat: Any  # gr.Chatbot: the transcript, with the image each reply made
     canvas: Any  # gr.Image: the head version
     versions: Any  # gr.Gallery: every version, the head marked
-    tree: Any  # gr.Markdown: the version tree
+    tree: Any  # gr.HTML: the drawn version tree (click a node to check it out)
     sessions: Any  # gr.Dropdown: the sessions this browser may open
     progress: Any  # gr.Markdown: step progress and notices
     state: Any  # gr.BrowserState: the browser's Identity (owner token, open session)
+    compare: Any  # gr.ImageSlider: an edit's source and result (None when the head is no edit)
+    options: Any  # gr.Gallery: the candidates of the head's turn ("give me 4 options"), hidden otherwise
+    region: Any  # gr.ImageEditor: the head to paint a region on (the next instruction edits only it)
+    undo: Any  # gr.Button: locked while a turn runs (with redo and flip)
+    redo: Any  # gr.Button
+    flip: Any  # gr.Button
 
     def all(self) -> list[Any]:
         """Every output component, in field order (the order API callers receive them)."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from ..domain import Message, SessionInfo, Version
+from ..domain import Message, SessionInfo, Version, VersionKind
+from .thumbs import file_url
 
 CAPTION_PROMPT_CHARS = 40
 MADE_ROUTES = {"generate", "edit", "variation", "upload"}  # replies that carry a new version
@@ -14,12 +13,16 @@ def chat_messages(messages: list[Message], versions: list[Version]) -> list[dict
     """Chatbot value (messages format). An assistant message that made or showed a version carries
     its number and image; a user message that uploaded an image shows the upload."""
     paths = {v.number: v.image_path for v in versions}
+    parents = {v.number: v.parent for v in versions}
     out: list[dict] = []
     for message in messages:
         text = message.text
         made = message.decision is not None and message.decision.route.value in MADE_ROUTES
         if message.role == "assistant" and message.version is not None and made:
             text = f"**v{message.version}** · {text}"
+            source = parents.get(message.version) if message.decision.route.value == "edit" else None
+            if source in paths:  # an edit links the picture it started from
+                text += f" · [before: v{source}]({file_url(paths[source])})"
         out.append({"role": message.role, "content": text or " "})
         if message.version is not None and message.version in paths:
             out.append({"role": message.role, "content": {"path": paths[message.version], "alt_text": f"v{message.version}"}})
@@ -39,23 +42,12 @@ def gallery_items(versions: list[Version], head: Version | None) -> list[tuple[s
     return items
 
 
-def tree_markdown(versions: list[Version], head: Version | None) -> str:
-    """The version tree as a nested list, branches indented, the head in bold."""
-    if not versions:
-        return "*No versions yet: describe an image to start.*"
-    children: dict[int | None, list[Version]] = defaultdict(list)
-    for version in versions:
-        children[version.parent].append(version)
-    lines: list[str] = []
-    stack = [(root, 0) for root in reversed(children[None])]
-    while stack:
-        version, depth = stack.pop()
-        label = f"v{version.number} {version.recipe.kind.value}"
-        if head is not None and version.number == head.number:
-            label = f"**{label} ← current**"
-        lines.append(f"{'  ' * depth}- {label}")
-        stack.extend((child, depth + 1) for child in reversed(children[version.number]))
-    return "\n".join(lines)
+def before_after(versions: list[Version], head: Version | None) -> tuple[str, str] | None:
+    """(source, result) image paths when the head is an edit, for the before/after slider."""
+    if head is None or head.parent is None or head.recipe.kind is not VersionKind.EDIT:
+        return None
+    source = next((v for v in versions if v.number == head.parent), None)
+    return (source.image_path, head.image_path) if source else None
 
 
 def session_choices(sessions: list[SessionInfo]) -> list[tuple[str, str]]:

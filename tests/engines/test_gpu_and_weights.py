@@ -12,7 +12,7 @@ from hidream_studio.engines import load_engine
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("mode", ["gpu", "model-offload", "sequential-offload"])
+@pytest.mark.parametrize("mode", ["gpu", "transformer-swap", "model-offload", "sequential-offload"])
 def test_tiny_on_cuda_in_every_memory_mode(tiny_home, mode, source_image):
     eng = load_engine(Settings(home=tiny_home, model="tiny", memory_mode=mode))
     eng.load()

@@ -94,3 +94,63 @@ def test_describer_registry():
     assert get_describer("nano-world") is instructions.target_description
     with pytest.raises(ModelUnavailable, match="unknown describer 'llm'"):
         get_describer("llm")
+
+
+BLUE_SQUARE_LEFT = Scene("white", (Shape("square", "blue", "small", "left"),))
+
+
+@pytest.mark.parametrize("instruction, added", [
+    # What the world's prompts leave out, edits leave out too: no size is big, no position is center.
+    ("add a red circle on the right", Shape("circle", "red", "big", "right")),
+    ("Please add an orange circle on the right!", Shape("circle", "orange", "big", "right")),
+    ("put a red triangle on the right", Shape("triangle", "red", "big", "right")),
+    ("add a small red circle", Shape("circle", "red", "small", "center")),
+    ("add a small red circle in the middle", Shape("circle", "red", "small", "center")),
+    ("add a blue circle on the right", Shape("circle", "blue", "big", "right")),  # two shapes may share a color
+    ("在右边加一个红色圆形", Shape("circle", "red", "big", "right")),
+    ("请在右边添加一个红色三角形", Shape("triangle", "red", "big", "right")),
+    ("加一个红色小圆形", Shape("circle", "red", "small", "center")),
+    ("在中间添加一个红色小三角形", Shape("triangle", "red", "small", "center")),
+])
+def test_an_added_shape_takes_the_prompt_defaults(instruction, added):
+    lang = "zh" if any(world.is_cjk(ch) for ch in instruction) else "en"
+    want = Scene("white", BLUE_SQUARE_LEFT.shapes + (added,))
+    assert instructions.parse_edit(BLUE_SQUARE_LEFT, instruction, lang) == want
+    described = instructions.target_description(render(BLUE_SQUARE_LEFT), instruction)
+    names = (added.color, added.kind) if lang == "en" else (world.ZH_COLORS[added.color], world.ZH_KINDS[added.kind])
+    assert all(name in described for name in names), described
+
+
+@pytest.mark.parametrize("instruction", ["move the circle to the middle", "put the circle in the middle"])
+def test_the_middle_is_the_center(instruction):
+    scene = Scene("blue", (Shape("circle", "red", "small", "left"),))
+    assert instructions.parse_edit(scene, instruction, "en") == Scene("blue", (Shape("circle", "red", "small", "center"),))
+
+
+@pytest.mark.parametrize("scene, instruction", [
+    (BLUE_SQUARE_LEFT, "add a red square on the right"),  # ... but keep the world's rules: one shape of a kind,
+    (BLUE_SQUARE_LEFT, "add a white circle on the right"),  # no shape the background's color,
+    (RED_CIRCLE, "add a yellow square"),  # no overlap: a big shape in the center (the defaults)
+    (BLUE_SQUARE_LEFT, "add a red circle"),  # meets any other shape,
+    (BLUE_SQUARE_LEFT, "添加一个红色圆形"),
+    (BLUE_SQUARE_LEFT, "add a red circle on the right and a green triangle"),  # one edit at a time,
+    (BLUE_SQUARE_LEFT, "add a circle on the right"),  # and a color is never assumed
+    (BLUE_SQUARE_LEFT, "在右边加一个圆形"),
+    (TWO, "add a red triangle"),  # a third shape
+])
+def test_defaults_do_not_open_what_is_outside_the_world(scene, instruction):
+    lang = "zh" if any(world.is_cjk(ch) for ch in instruction) else "en"
+    assert instructions.parse_edit(scene, instruction, lang) is None
+    with pytest.raises(InvalidParams, match="did not understand|没有把"):
+        instructions.target_description(render(scene), instruction)
+
+
+def test_training_wordings_are_unchanged_by_the_defaults():
+    """Training draws from world.phrasings (the shipped weights' data): the defaults only widen parsing."""
+    new = Shape("circle", "red", "big", "right")
+    assert world.phrasings("add", "en", None, new) == ["add a big red circle on the right",
+                                                      "put a big red circle on the right"]
+    understood = world.understood_phrasings("add", "en", None, new)
+    assert understood[:2] == world.phrasings("add", "en", None, new) and "add a red circle on the right" in understood
+    small = Shape("circle", "red", "small", "left")
+    assert not any("a red circle" in w for w in world.understood_phrasings("add", "en", None, small))

@@ -1,4 +1,5 @@
-"""Fixtures for the version-store tests: a real SQLite store in a temporary folder."""
+"""Fixtures for the version-store tests: a real store (SQLite file, or a fresh PostgreSQL database
+when ``HIDREAM_STUDIO_DATABASE_URL`` names a server; see tests/conftest.py) and its images folder."""
 
 from __future__ import annotations
 
@@ -15,6 +16,6 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(home: Path):
-    with Store.open(f"sqlite:///{home / 'studio.db'}", home / "images") as opened:
+def store(home: Path, db_url: str):
+    with Store.open(db_url, home / "images") as opened:
         yield opened

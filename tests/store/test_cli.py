@@ -17,15 +17,25 @@ from hidream_studio.store import Store, read_png_metadata
 from .helpers import add
 
 
-def cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+@pytest.fixture
+def cli(db_url):
+    """Run the CLI in a fresh process on the test's database (the home gives only the images folder)."""
+
+    def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+        return _cli(*args, cwd=cwd, env={"HIDREAM_STUDIO_DATABASE_URL": db_url, **(env or {})})
+
+    return run
+
+
+def _cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("HIDREAM_STUDIO_")}
     return subprocess.run([sys.executable, "-m", "hidream_studio", *args], cwd=cwd, env={**base, **(env or {})},
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
 
 @pytest.fixture
-def filled(home):
-    with Store.open(f"sqlite:///{(home / 'studio.db').resolve()}", home / "images") as store:
+def filled(home, db_url):
+    with Store.open(db_url, home / "images") as store:
         sid = store.create_session("walk").id
         for seed in (1, 2, 3):
             add(
@@ -39,7 +49,7 @@ def filled(home):
         return sid, {v.number: v for v in store.versions(sid)}
 
 
-def test_log_prints_the_tree_as_one_json_object(home, filled, tmp_path):
+def test_log_prints_the_tree_as_one_json_object(home, filled, tmp_path, cli):
     sid, versions = filled
     proc = cli("--home", str(home), "log", "--session", "walk", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -55,7 +65,7 @@ def test_log_prints_the_tree_as_one_json_object(home, filled, tmp_path):
     assert json.loads(proc.stdout)["session"] == sid
 
 
-def test_export_version_and_branch(home, filled, tmp_path):
+def test_export_version_and_branch(home, filled, tmp_path, cli):
     sid, _ = filled
     png = tmp_path / "v3.png"
     proc = cli(
@@ -72,7 +82,7 @@ def test_export_version_and_branch(home, filled, tmp_path):
         assert [v["number"] for v in json.loads(zf.read("session.json"))["versions"]] == [1, 2, 4]
 
 
-def test_unknown_session_or_version_exit_2_with_one_line(home, filled, tmp_path):
+def test_unknown_session_or_version_exit_2_with_one_line(home, filled, tmp_path, cli):
     for args in (
         ("log", "--session", "nope"),
         ("export", "--session", "walk", "--version", "9", "--out", str(tmp_path / "x.png")),
@@ -84,7 +94,7 @@ def test_unknown_session_or_version_exit_2_with_one_line(home, filled, tmp_path)
     assert not (tmp_path / "x.png").exists()
 
 
-def test_sessions_and_gc(home, filled, tmp_path):
+def test_sessions_and_gc(home, filled, tmp_path, cli):
     sid, _ = filled
     proc = cli("--home", str(home), "sessions", cwd=tmp_path)
     assert [s["id"] for s in json.loads(proc.stdout)] == [sid]

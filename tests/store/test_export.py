@@ -104,12 +104,12 @@ def test_export_refuses_to_replace_a_special_file(store, tree, tmp_path):
     assert stat.S_ISFIFO(fifo.stat().st_mode) and os.listdir(tmp_path / "out") == ["pipe"]
 
 
-def test_export_is_one_snapshot_while_another_writer_stores_a_turn(store, home, tmp_path):
+def test_export_is_one_snapshot_while_another_writer_stores_a_turn(store, home, tmp_path, db_url):
     """A turn another process-like writer (its own engine on the same file) commits between the
     export's reads does not appear in it: the zip is the session as it was, head and versions agree."""
     sid = store.create_session("Snapshot").id
     add(store, sid, 1, messages=[Message("user", "make v1"), Message("assistant", "done", version=0)])
-    other = Store.open(f"sqlite:///{home / 'studio.db'}", home / "images")
+    other = Store.open(db_url, home / "images")
     wrote: list = []
 
     def write_once(conn, cursor, statement, *args):

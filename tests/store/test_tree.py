@@ -208,13 +208,13 @@ def test_random_walks_match_the_reference_semantics(store):
     assert shape(store, sid) == sorted(model.parent.items())
 
 
-def test_a_second_store_on_the_same_database_sees_new_versions(store, home):
+def test_a_second_store_on_the_same_database_sees_new_versions(store, home, db_url):
     from hidream_studio.store import Store
 
     sid = store.create_session().id
     add(store, sid, 1)
     assert [v.number for v in store.versions(sid)] == [1]  # now cached by `store`
-    with Store.open(f"sqlite:///{home / 'studio.db'}", home / "images") as other:
+    with Store.open(db_url, home / "images") as other:
         add(other, sid, 2)
         other.undo(sid)
         add(other, sid, 3)

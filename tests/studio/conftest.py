@@ -11,9 +11,10 @@ from hidream_studio.config import Settings
 
 
 @pytest.fixture(scope="session")
-def studio_settings(tmp_path_factory) -> Settings:
+def studio_settings(tmp_path_factory, databases) -> Settings:
     home = tmp_path_factory.mktemp("studio-home")
-    return Settings(home=home, model="tiny", editor="tiny", device="cpu", dtype="float32")
+    return Settings(home=home, database_url=databases.new(), model="tiny", editor="tiny", device="cpu",
+                    dtype="float32")  # fmt: skip
 
 
 @pytest.fixture(scope="session")

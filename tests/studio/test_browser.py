@@ -1,8 +1,8 @@
 """A real browser (Debian's chromium driven by Playwright) against a launched studio.
 
-Type a prompt, see an image, edit, undo and see the canvas change back, select an older version,
-reload the page and find the session again. Saves a screenshot for the README (assets/screenshot.png)
-when HIDREAM_SCREENSHOT=1.
+Type a prompt, see an image, edit, say thanks and get a text reply with the same canvas, undo and see
+the canvas change back, select an older version, reload the page and find the session again. Saves a
+screenshot for the README (assets/screenshot.png) when HIDREAM_SCREENSHOT=1.
 """
 
 from __future__ import annotations
@@ -94,6 +94,12 @@ def test_chat_edit_undo_select_reload(browser, page_url):
     edited = canvas_src(page)
     assert "Edited v1 with E1" in page.locator("#chat").inner_text()
 
+    # Thanks is conversation: a text reply, the same canvas, no new version.
+    send(page, "thanks!")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes(\"You're welcome\")")
+    assert canvas_src(page) == edited
+    assert page.locator("#versions .thumbnail-item").count() == 2
+
     page.locator("#undo").click()
     page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {edited!r}")
     assert canvas_src(page) == first
@@ -148,3 +154,95 @@ def test_session_survives_a_server_restart(browser, studio_settings, free_port):
     finally:
         context.close()
         demo.close()
+
+
+def test_editor_features(browser, server_url, studio, tmp_path):
+    """Options picked from one batched call, a refused turn kept in the chat, a tree node clicked,
+    an edit's before/after, a painted region edit that leaves the rest unchanged, a session zip."""
+    import io
+    import zipfile
+
+    import numpy as np
+    from PIL import Image
+
+    from hidream_studio.region import Region
+
+    calls: list[int] = []
+    engine = studio.engine
+    original = engine.generate_options
+    engine.generate_options = lambda req, count, **kw: calls.append(count) or original(req, count, **kw)
+    context = browser.new_context(viewport={"width": 1400, "height": 1300}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.locator("#chat-input textarea").first.wait_for()
+        session = lambda: studio.sessions()[0].id  # noqa: E731 - the newest session is this page's
+
+        # 4 options in one engine call; pick the third.
+        send(page, "a red circle on a blue background, 4 options")
+        wait_versions(page, 4)
+        page.locator("#options .thumbnail-item").nth(3).wait_for()
+        assert calls == [4]
+        sid = session()
+        page.locator("#options .thumbnail-item").nth(2).click()
+        page.wait_for_function("document.querySelector('#tree .node.head')?.dataset.version === '3'")
+        assert studio.store.head(sid).number == 3
+
+        # A refused turn: in the chat with its answer, and the words typed are given back.
+        send(page, "go back to version 9")
+        page.wait_for_function("document.querySelector('#chat').innerText.includes('⚠')")
+        assert "go back to version 9" in page.locator("#chat").inner_text()
+        assert page.locator("#chat-input textarea").first.input_value() == "go back to version 9"
+        page.locator("#chat-input textarea").first.fill("")
+
+        # A click on a tree node checks that version out.
+        page.locator('#tree [data-version="1"]').click()
+        page.wait_for_function("document.querySelector('#tree .node.head')?.dataset.version === '1'")
+        assert studio.store.head(sid).number == 1
+
+        # An edit shows its before and after.
+        send(page, "make the circle green")
+        wait_versions(page, 5)
+        page.get_by_role("tab", name="Before / after").click()
+        page.wait_for_function("document.querySelectorAll('#compare img').length === 2")
+
+        # A painted region of an uploaded photo-sized picture: only it changes.
+        photo = tmp_path / "photo.png"
+        Image.fromarray(np.random.default_rng(1).integers(0, 256, (192, 256, 3), dtype=np.uint8)).save(photo)
+        page.locator("#chat-input input[type=file]").set_input_files(str(photo))
+        page.locator("#chat-input textarea").first.press("Enter")
+        wait_versions(page, 6)
+        page.get_by_role("tab", name="Mark a region").click()
+        canvas = page.locator("#region-editor canvas").first
+        canvas.wait_for()
+        box = canvas.bounding_box()
+        x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+        page.mouse.move(x + w * 0.45, y + h * 0.45)
+        page.mouse.down()
+        page.mouse.move(x + w * 0.55, y + h * 0.55, steps=8)
+        page.mouse.up()
+        page.locator('#region-editor button[aria-label="Undo"]:not([disabled])').wait_for()  # the stroke is in
+        send(page, "make it yellow")
+        wait_versions(page, 7)
+        made = studio.store.head(sid)
+        assert (made.number, made.parent) == (7, 6) and made.recipe.region is not None
+        region = Region.from_record(made.recipe.region)
+        before = np.asarray(Image.open(studio.store.get_version(sid, 6).image_path).convert("RGB"))
+        after = np.asarray(Image.open(made.image_path).convert("RGB"))
+        keep = region.alpha() == 0
+        assert 0.3 < keep.mean() < 1, region.box  # a stroke, not the whole picture
+        assert np.array_equal(after[keep], before[keep]) and not np.array_equal(after, before)
+
+        # The session as a zip, from the page.
+        page.locator("#download-session").click()
+        link = page.locator("#download a").first
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as zipped:
+            names = zipped.namelist()
+        assert "transcript.json" in names and sum(n.startswith("images/v") for n in names) == 7
+    finally:
+        del engine.generate_options
+        context.close()

@@ -10,7 +10,7 @@ from PIL import Image
 
 
 def cli(settings, *args):
-    cmd = [sys.executable, "-m", "hidream_studio", "--home", str(settings.home), "--model", "tiny", "--editor", "tiny", *args]
+    cmd = [sys.executable, "-m", "hidream_studio", "--home", str(settings.home), "--database-url", settings.db_url, "--model", "tiny", "--editor", "tiny", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
@@ -24,6 +24,11 @@ def test_chat_generate_edit_undo_json(studio, studio_settings):
     assert (second["route"], second["head"], second["created"], second["parent"]) == ("edit", 2, 2, 1)
     third = json.loads(cli(studio_settings, "chat", "--session", "cli-demo", "undo").stdout)
     assert (third["route"], third["head"], third["created"]) == ("undo", 1, None)
+    # Who decided and how sure: the classifier for the open decision, a rule for "undo".
+    assert first["by"] == "classifier" and 0.5 < first["confidence"] <= 1 and first["chat"] is None
+    assert (third["by"], third["confidence"]) == ("rules", 1.0)
+    thanks = json.loads(cli(studio_settings, "chat", "--session", "cli-demo", "thanks!").stdout)
+    assert (thanks["route"], thanks["chat"], thanks["head"], thanks["created"]) == ("chat", "social", 1, None)
     assert third["image"] == first["image"] and third["session"] == first["session"]
     log = json.loads(cli(studio_settings, "log", "--session", "cli-demo").stdout)
     assert log["head"] == 1 and [v["number"] for v in log["versions"]] == [1, 2]

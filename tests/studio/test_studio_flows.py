@@ -95,10 +95,14 @@ def test_checkout_then_new_turn_branches(studio, session):
 
 def test_checkout_unknown_version_changes_nothing(studio, session):
     say(studio, session, "a red circle")
-    before = (numbers(studio, session), len(studio.store.messages(session.id)))
+    before = (numbers(studio, session), studio.store.head(session.id))
     with pytest.raises(NotFound):
         say(studio, session, "go back to version 9")
-    assert (numbers(studio, session), len(studio.store.messages(session.id))) == before
+    assert (numbers(studio, session), studio.store.head(session.id)) == before
+    # The refused turn stays in the conversation, with no version.
+    said, answer = studio.store.messages(session.id)[-2:]
+    assert (said.role, said.text) == ("user", "go back to version 9")
+    assert answer.role == "assistant" and answer.text.startswith("⚠ ") and answer.version is None
 
 
 def test_variation_is_a_new_seed_of_the_same_request(studio, session):
@@ -128,7 +132,8 @@ def test_bad_upload_changes_nothing(studio, session, tmp_path):
     bad.write_bytes(b"this is text")
     with pytest.raises(InvalidImage):
         say(studio, session, "", attachment=str(bad))
-    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+    assert numbers(studio, session) == []
+    assert [(m.role, m.version) for m in studio.store.messages(session.id)] == [("user", None), ("assistant", None)]
 
 
 def test_chat_turn_runs_no_model(studio, session):
@@ -246,7 +251,9 @@ def test_upload_with_a_refused_instruction_stores_nothing(studio, session, tmp_p
     Image.new("RGB", (64, 64), (9, 9, 9)).save(path)
     with pytest.raises(InvalidParams):
         say(studio, session, "make it blue", attachment=str(path), settings=GenSettings(steps=100_000))
-    assert numbers(studio, session) == [] and studio.store.messages(session.id) == []
+    assert numbers(studio, session) == []
+    said, answer = studio.store.messages(session.id)
+    assert said.text == "make it blue" and answer.text.startswith("⚠ ") and answer.version is None
 
 
 def test_undo_on_an_upload_root_says_how_to_go_back(studio, session, tmp_path):

@@ -14,7 +14,9 @@ from hidream_studio.ui.outputs import Outputs
 def out() -> Outputs:
     with gr.Blocks():
         return Outputs(input=gr.MultimodalTextbox(), chat=gr.Chatbot(), canvas=gr.Image(), versions=gr.Gallery(),
-                       tree=gr.Markdown(), sessions=gr.Dropdown(), progress=gr.Markdown(), state=gr.BrowserState())
+                       tree=gr.HTML(), sessions=gr.Dropdown(), progress=gr.Markdown(), state=gr.BrowserState(),
+                       compare=gr.ImageSlider(), options=gr.Gallery(), region=gr.ImageEditor(), undo=gr.Button(),
+                       redo=gr.Button(), flip=gr.Button())
 
 
 def test_updates_name_the_components_they_change(out):

@@ -1,0 +1,288 @@
+"""The public sources of the router's data: repository, commit, files, licence and labelling rule.
+
+Each Source reads its examples from a git repository at a pinned commit. Repositories are looked
+up in a cache folder (CACHE/owner+name/repo, a bare mirror, or CACHE/owner+name, a clone); a
+missing one is cloned from GitHub into the cache (the only step that needs the network).
+assets/router/DATA.md is the human-readable card of this list; keep the two in step.
+
+split: "train" sources teach the shipped model; "heldout" sources never do - they measure it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..lexicon import EN_CREATE
+from ..model import EDIT, GENERATE, SOCIAL
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str
+    source: str
+    lang: str  # "en" | "zh"
+
+
+class Repo:
+    """Read-only access to one commit of a git repository (bare or not)."""
+
+    def __init__(self, git_dir: Path, commit: str):
+        self.git_dir, self.commit = git_dir, commit
+
+    def _git(self, *args: str, data: bytes | None = None) -> bytes:
+        return subprocess.run(["git", "--git-dir", str(self.git_dir), *args], input=data, check=True,
+                              capture_output=True).stdout
+
+    def ls(self, prefix: str, max_bytes: int | None = None) -> list[str]:
+        """Paths under `prefix`; with max_bytes, only files smaller than that."""
+        out = self._git("ls-tree", "-r", "-l", self.commit, "--", prefix).decode("utf-8")
+        paths = []
+        for line in out.splitlines():
+            meta, path = line.split("\t", 1)
+            size = meta.split()[3]
+            if max_bytes is None or (size.isdigit() and int(size) < max_bytes):
+                paths.append(path)
+        return paths
+
+    def read(self, path: str) -> bytes:
+        return self._git("show", f"{self.commit}:{path}")
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+        """Many files in one git process (cat-file --batch)."""
+        request = "".join(f"{self.commit}:{p}\n" for p in paths).encode("utf-8")
+        out, pos, result = self._git("cat-file", "--batch", data=request), 0, {}
+        for path in paths:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            if header[-1] == b"missing":
+                raise FileNotFoundError(f"{path} is not in {self.git_dir} at {self.commit}")
+            size = int(header[2])
+            result[path] = out[end + 1 : end + 1 + size]
+            pos = end + 1 + size + 1
+        return result
+
+
+def open_repo(cache: Path, repo: str, commit: str, clone: bool = True) -> Repo:
+    """The repository from the cache, cloned into it first when absent (FileNotFoundError instead
+    when clone is False)."""
+    folder = cache / repo.replace("/", "+")
+    for git_dir in (folder / "repo", folder / ".git", folder):
+        if (git_dir / "HEAD").exists() and (git_dir / "objects").exists():
+            return Repo(git_dir, commit)
+    if not clone:
+        raise FileNotFoundError(f"{repo} is not in {cache}")
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "clone", "--bare", "--filter=blob:limit=8m", f"https://github.com/{repo}.git",
+                    str(folder / "repo")], check=True)
+    return Repo(folder / "repo", commit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers: Repo -> texts. Each one's docstring is its labelling rule.
+# ---------------------------------------------------------------------------------------------
+def _lines(repo: Repo, *paths: str) -> list[str]:
+    return [line.strip() for p in paths for line in repo.read(p).decode("utf-8").splitlines() if line.strip()]
+
+
+def parti(repo: Repo) -> list[str]:
+    """Every prompt of PartiPrompts.tsv (column Prompt): a request for a new image."""
+    rows = repo.read("PartiPrompts.tsv").decode("utf-8").splitlines()[1:]
+    return [r.split("\t")[0].strip() for r in rows if r.strip()]
+
+
+def t2i_compbench(repo: Repo) -> list[str]:
+    """Every line of examples/dataset/<category>.txt (the full lists, not the _train/_val copies)."""
+    paths = [p for p in repo.ls("examples/dataset") if p.endswith(".txt") and "_" not in Path(p).stem.replace("3d_spatial", "3d")
+             .replace("non_spatial", "nonspatial")]
+    return _lines(repo, *paths)
+
+
+def dpg_bench(repo: Repo) -> list[str]:
+    """Every dpg_bench/prompts/*.txt file (one long prompt each)."""
+    files = repo.read_many([p for p in repo.ls("dpg_bench/prompts") if p.endswith(".txt")])
+    return [b.decode("utf-8").strip() for b in files.values() if b.strip()]
+
+
+def geneval(repo: Repo) -> list[str]:
+    """Every line of prompts/generation_prompts.txt."""
+    return _lines(repo, "prompts/generation_prompts.txt")
+
+
+def hunyuan_dit(repo: Repo) -> list[str]:
+    """Every line of example_prompts.txt (Chinese prompts of the HunyuanDiT demo)."""
+    return _lines(repo, "example_prompts.txt")
+
+
+def i2ebench(repo: Repo) -> list[str]:
+    """The instructions of EditData/<dimension>/<dimension>*.json: both the original ("ori_exp")
+    and the rephrased ("div_exp") wording, de-duplicated; those that open like a request for a new
+    picture ("Generate an image that ...": the benchmark gives an image with them) are left out."""
+    paths = [p for p in repo.ls("EditData") if p.endswith(".json")]
+    texts: list[str] = []
+    for blob in repo.read_many(paths).values():
+        for item in json.loads(blob).values():
+            texts += [item[k] for k in ("ori_exp", "div_exp") if isinstance(item.get(k), str)]
+    return [t for t in texts if not EN_CREATE.match(t.strip())]
+
+
+def imgedit(repo: Repo) -> list[str]:
+    """The "prompt" of every item of Benchmark/Basic/basic_edit.json and Benchmark/UGE/UGE_edit.json."""
+    texts = []
+    for path in ("Benchmark/Basic/basic_edit.json", "Benchmark/UGE/UGE_edit.json"):
+        texts += [item["prompt"] for item in json.loads(repo.read(path)).values()]
+    return texts
+
+
+def risebench(repo: Repo) -> list[str]:
+    """The "instruction" of every item of data/data_total.json."""
+    return [item["instruction"] for item in json.loads(repo.read("data/data_total.json"))]
+
+
+def step1x_en(repo: Repo) -> list[str]:
+    """The values of examples/prompt_en.json and examples/prompt_fix_hand.json."""
+    return [v for p in ("examples/prompt_en.json", "examples/prompt_fix_hand.json")
+            for v in json.loads(repo.read(p)).values()]
+
+
+def step1x_zh(repo: Repo) -> list[str]:
+    """The values of examples/prompt_cn.json."""
+    return list(json.loads(repo.read("examples/prompt_cn.json")).values())
+
+
+# Dialogue acts that make a user turn pure conversation (no request the studio could act on).
+SGD_SOCIAL_ACTS = {"THANK_YOU", "GOODBYE", "NEGATE", "AFFIRM", "SELECT"}
+
+
+# The dialogue files used are those under 4 MiB (the mirror the card was built from holds no larger
+# file; the rule keeps a fresh clone to the same files).
+SGD_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _sgd(repo: Repo, folder: str) -> list[str]:
+    paths = [p for p in repo.ls(folder, SGD_MAX_BYTES) if Path(p).name.startswith("dialogues_")]
+    texts = []
+    for blob in repo.read_many(paths).values():
+        for dialogue in json.loads(blob):
+            for turn in dialogue["turns"]:
+                acts = {a["act"] for f in turn["frames"] for a in f["actions"]}
+                if turn["speaker"] == "USER" and acts and acts <= SGD_SOCIAL_ACTS:
+                    texts.append(turn["utterance"])
+    return texts
+
+
+def sgd_train(repo: Repo) -> list[str]:
+    """User turns of train/dialogues_*.json whose dialogue acts are all THANK_YOU, GOODBYE, NEGATE,
+    AFFIRM or SELECT ("No, that's all. Thanks.", "Sounds great!")."""
+    return _sgd(repo, "train")
+
+
+def sgd_heldout(repo: Repo) -> list[str]:
+    """The same rule over dev/ and test/ (other dialogues, never trained on)."""
+    return _sgd(repo, "dev") + _sgd(repo, "test")
+
+
+def _crosswoz(repo: Repo, path: str) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(repo.read(path))) as z:
+        data = json.loads(z.read(z.namelist()[0]))
+    texts = []
+    for dialogue in data.values():
+        for m in dialogue["messages"]:
+            acts = m["dialog_act"]
+            if m["role"] == "usr" and acts and all(a[0] == "General" for a in acts):
+                texts.append(m["content"])
+    return texts
+
+
+def crosswoz_val(repo: Repo) -> list[str]:
+    """User turns of data/crosswoz/val.json.zip whose dialogue acts are all General (thank, bye,
+    greet): "好的，收到，谢谢你！"."""
+    return _crosswoz(repo, "data/crosswoz/val.json.zip")
+
+
+def crosswoz_test(repo: Repo) -> list[str]:
+    """The same rule over data/crosswoz/test.json.zip (other dialogues, never trained on)."""
+    return _crosswoz(repo, "data/crosswoz/test.json.zip")
+
+
+def crosswoz_attractions(repo: Repo) -> list[str]:
+    """The name of every attraction of data/crosswoz/database/attraction_db.json ("颐和园"): a bare
+    place name typed alone asks for a picture of it."""
+    return [item[0] for item in json.loads(repo.read("data/crosswoz/database/attraction_db.json"))]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    repo: str
+    commit: str
+    licence: str
+    lang: str
+    intent: str
+    split: str  # "train" | "heldout"
+    read: Callable[[Repo], list[str]]
+
+    def examples(self, cache: Path, clone: bool = True) -> list[Example]:
+        seen, out = set(), []
+        for text in self.read(open_repo(cache, self.repo, self.commit, clone)):
+            text = " ".join(text.split())
+            if text and text not in seen:
+                seen.add(text)
+                out.append(Example(text, self.intent, self.name, self.lang))
+        return out
+
+
+SOURCES: tuple[Source, ...] = (
+    # new images, English
+    Source("partiprompts", "google-research/parti", "5a657978134374ce28973948331b319adef164bd", "Apache-2.0",
+           "en", GENERATE, "train", parti),
+    Source("t2i-compbench", "Karine-Huang/T2I-CompBench", "1b7094991a57f3c22abdd4f6e8ba6c1a15517073", "MIT",
+           "en", GENERATE, "train", t2i_compbench),
+    Source("dpg-bench", "TencentQQGYLab/ELLA", "3c228f1dc6c4d3cad0a47493816151a419f14db3", "Apache-2.0",
+           "en", GENERATE, "train", dpg_bench),
+    Source("geneval", "djghosh13/geneval", "af4902f24d3ca90ebbb446dd9891a59e0f82725f", "MIT",
+           "en", GENERATE, "heldout", geneval),
+    # new images, Chinese
+    Source("hunyuandit-prompts", "Tencent/HunyuanDiT", "368280ec35119ed2741a30cc5b40aafde34f8a8a",
+           "Tencent Hunyuan Community License", "zh", GENERATE, "heldout", hunyuan_dit),
+    Source("crosswoz-attractions", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
+           "zh", GENERATE, "train", crosswoz_attractions),
+    # edits, English
+    Source("i2ebench", "cocoshe/I2EBench", "7de50e3fb82c4cc2073700d727c6cecd50b68f0d", "Apache-2.0",
+           "en", EDIT, "train", i2ebench),
+    Source("imgedit-bench", "PKU-YuanGroup/ImgEdit", "547185d12c08267a862b94248576e1746e479937", "none stated",
+           "en", EDIT, "heldout", imgedit),
+    Source("risebench", "PhoenixZ810/RISEBench", "5f226519b25c005bb32fb83864bbd1845ab85c23", "none stated",
+           "en", EDIT, "heldout", risebench),
+    Source("step1x-edit-en", "stepfun-ai/Step1X-Edit", "570eba6ebda0c45c013983a483afbf2fd12bfcbc", "Apache-2.0",
+           "en", EDIT, "heldout", step1x_en),
+    # edits, Chinese
+    Source("step1x-edit-zh", "stepfun-ai/Step1X-Edit", "570eba6ebda0c45c013983a483afbf2fd12bfcbc", "Apache-2.0",
+           "zh", EDIT, "heldout", step1x_zh),
+    # conversation
+    Source("sgd-train", "google-research-datasets/dstc8-schema-guided-dialogue",
+           "e852981ae34990f4358979625854259302feaa78", "CC-BY-SA-4.0", "en", SOCIAL, "train", sgd_train),
+    Source("sgd-devtest", "google-research-datasets/dstc8-schema-guided-dialogue",
+           "e852981ae34990f4358979625854259302feaa78", "CC-BY-SA-4.0", "en", SOCIAL, "heldout", sgd_heldout),
+    Source("crosswoz-val", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
+           "zh", SOCIAL, "train", crosswoz_val),
+    Source("crosswoz-test", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
+           "zh", SOCIAL, "heldout", crosswoz_test),
+)
+
+
+def load(cache: Path, split: str | None = None, names: Iterable[str] | None = None,
+         clone: bool = True) -> list[Example]:
+    """Examples of every source of `split` (both when None), optionally only the named sources."""
+    wanted = set(names) if names is not None else None
+    out: list[Example] = []
+    for source in SOURCES:
+        if (split is None or source.split == split) and (wanted is None or source.name in wanted):
+            out += source.examples(cache, clone)
+    return out
