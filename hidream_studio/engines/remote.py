@@ -5,7 +5,7 @@
 
 ``EngineReplica`` (a Serve deployment) holds one in-process ``Engine`` per replica; its ``run``
 streams ``("step", StepProgress)`` items and ends with ``("result", EngineResult)`` or
-``("error", kind, message)``. ``RemoteEngine`` keeps the in-process engine's contract
+``("error", kind, message, is_user_mistake)``. ``RemoteEngine`` keeps the in-process engine's contract
 (``generate`` / ``generate_options`` / ``edit`` with ``on_step`` and ``cancel``, ``describe``, ``defaults``,
 ``aspect_ratios``, ``estimate_seconds``, ``load``), so the studio cannot tell the two apart:
 
@@ -33,7 +33,7 @@ import ray
 from ray import serve
 
 from .. import domain
-from ..domain import Cancelled, EditRequest, EngineResult, GenerateRequest, StudioError
+from ..domain import Cancelled, EditRequest, EngineResult, GenerateRequest, StudioError, UserError
 
 APP_NAME = "hidream-engine"
 DEPLOYMENT_NAME = "HiDreamEngine"
@@ -72,7 +72,7 @@ class EngineReplica:
 
     async def run(self, kind: str, request, count: int = 1):
         """Stream ("step", StepProgress) items, then ("result", EngineResult, or a list of them for
-        kind "options": `count` candidates in one batched run) or ("error", kind, message)."""
+        kind "options": `count` candidates in one batched run) or ("error", kind, message, is_user_mistake)."""
         loop = asyncio.get_running_loop()
         items: asyncio.Queue = asyncio.Queue()
         cancel = threading.Event()
@@ -88,8 +88,8 @@ class EngineReplica:
                     call = self.engine.generate if kind == "generate" else self.engine.edit
                     made = call(request, on_step=on_step, cancel=cancel)
                 out = ("result", made)
-            except StudioError as exc:
-                out = ("error", type(exc).__name__, str(exc))
+            except StudioError as exc:  # the class name, and whether it is the user's mistake
+                out = ("error", type(exc).__name__, str(exc), isinstance(exc, UserError))
             except Exception as exc:  # noqa: BLE001 - sent back as a fault, with its type
                 out = ("fault", type(exc).__name__, str(exc))
             loop.call_soon_threadsafe(items.put_nowait, out)
@@ -222,8 +222,8 @@ class RemoteEngine:
                     continue
                 if item[0] == "result":
                     return item[1]
-                if item[0] == "error":
-                    raise _ERRORS.get(item[1], StudioError)(item[2])
+                if item[0] == "error":  # a class defined outside domain still keeps its side
+                    raise _ERRORS.get(item[1], UserError if item[3] else StudioError)(item[2])
                 raise EngineFault(f"the engine failed: {item[1]}: {item[2]}")
             raise EngineFault("the engine replica ended the request without a result")
         except (ray.exceptions.TaskCancelledError, asyncio.CancelledError) as exc:
