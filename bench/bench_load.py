@@ -82,6 +82,7 @@ def simulate_user(urls: list[str], seed: int, deadline: float, steps: int, stats
     """One user: turns until `deadline`, alternating web replicas, recording its tree model."""
     from gradio_client import Client
 
+    fields = api_fields()
     rng = random.Random(seed)
     clients = [Client(url, verbose=False) for url in urls]
     state: dict = {"session": None}
@@ -94,8 +95,8 @@ def simulate_user(urls: list[str], seed: int, deadline: float, steps: int, stats
         started = time.perf_counter()
         try:
             if action == "undo":
-                out = client.predict(state, api_name="/undo")
-                state = out[-1]
+                out = dict(zip(fields[1:], client.predict(state, api_name="/undo"), strict=True))  # no input box
+                state = out["state"]
                 model.undo()
             else:
                 text = {
@@ -106,9 +107,10 @@ def simulate_user(urls: list[str], seed: int, deadline: float, steps: int, stats
                 }[action]
                 out = client.predict({"text": text, "files": []}, state, steps, None, None, None,
                                      rng.randrange(1000), None, api_name="/send")  # fmt: skip
-                state = out[-1]
-                notice = out[6] or ""
-                reply = _last_reply(out[1])
+                out = dict(zip(fields, out, strict=True))
+                state = out["state"]
+                notice = out["progress"] or ""
+                reply = _last_reply(out["chat"])
                 if notice.startswith("⚠"):
                     stats.notices += 1  # a refused turn (nano could not read the canvas): nothing made
                 elif action == "checkout":
@@ -123,6 +125,15 @@ def simulate_user(urls: list[str], seed: int, deadline: float, steps: int, stats
         stats.latencies.append(time.perf_counter() - started)
         stats.turns += 1
         stats.session = state.get("session") if isinstance(state, dict) else stats.session
+
+
+def api_fields() -> list[str]:
+    """The page's outputs in the order API callers receive them (buttons carry no API value)."""
+    from dataclasses import fields
+
+    from hidream_studio.ui.outputs import Outputs
+
+    return [f.name for f in fields(Outputs) if f.name not in ("undo", "redo", "flip")]
 
 
 def _last_reply(chat) -> str:

@@ -5,8 +5,8 @@
 
 ``EngineReplica`` (a Serve deployment) holds one in-process ``Engine`` per replica; its ``run``
 streams ``("step", StepProgress)`` items and ends with ``("result", EngineResult)`` or
-``("error", kind, message)``. ``RemoteEngine`` keeps the in-process engine's contract
-(``generate`` / ``edit`` with ``on_step`` and ``cancel``, ``describe``, ``defaults``,
+``("error", kind, message, is_user_mistake)``. ``RemoteEngine`` keeps the in-process engine's contract
+(``generate`` / ``generate_options`` / ``edit`` with ``on_step`` and ``cancel``, ``describe``, ``defaults``,
 ``aspect_ratios``, ``estimate_seconds``, ``load``), so the studio cannot tell the two apart:
 
 - progress and previews arrive per step through a streaming handle call;
@@ -33,7 +33,7 @@ import ray
 from ray import serve
 
 from .. import domain
-from ..domain import Cancelled, EditRequest, EngineResult, GenerateRequest, StudioError
+from ..domain import Cancelled, EditRequest, EngineResult, GenerateRequest, StudioError, UserError
 
 APP_NAME = "hidream-engine"
 DEPLOYMENT_NAME = "HiDreamEngine"
@@ -66,11 +66,13 @@ class EngineReplica:
             "aspect_ratios": list(self.engine.aspect_ratios),
         }
 
-    def estimate_seconds(self, kind: str, steps: int, width: int, height: int) -> float:
-        return self.engine.estimate_seconds(kind, steps, width, height)
+    def estimate_seconds(self, kind: str, steps: int, width: int, height: int,
+                         refine_strength: float | None = None) -> float:  # fmt: skip
+        return self.engine.estimate_seconds(kind, steps, width, height, refine_strength=refine_strength)
 
-    async def run(self, kind: str, request):
-        """Stream ("step", StepProgress) items, then ("result", EngineResult) or ("error", kind, message)."""
+    async def run(self, kind: str, request, count: int = 1):
+        """Stream ("step", StepProgress) items, then ("result", EngineResult, or a list of them for
+        kind "options": `count` candidates in one batched run) or ("error", kind, message, is_user_mistake)."""
         loop = asyncio.get_running_loop()
         items: asyncio.Queue = asyncio.Queue()
         cancel = threading.Event()
@@ -79,11 +81,15 @@ class EngineReplica:
             loop.call_soon_threadsafe(items.put_nowait, ("step", progress))
 
         def work() -> None:
-            call = self.engine.generate if kind == "generate" else self.engine.edit
             try:
-                out = ("result", call(request, on_step=on_step, cancel=cancel))
-            except StudioError as exc:
-                out = ("error", type(exc).__name__, str(exc))
+                if kind == "options":
+                    made = self.engine.generate_options(request, count, on_step=on_step, cancel=cancel)
+                else:
+                    call = self.engine.generate if kind == "generate" else self.engine.edit
+                    made = call(request, on_step=on_step, cancel=cancel)
+                out = ("result", made)
+            except StudioError as exc:  # the class name, and whether it is the user's mistake
+                out = ("error", type(exc).__name__, str(exc), isinstance(exc, UserError))
             except Exception as exc:  # noqa: BLE001 - sent back as a fault, with its type
                 out = ("fault", type(exc).__name__, str(exc))
             loop.call_soon_threadsafe(items.put_nowait, out)
@@ -163,6 +169,11 @@ class RemoteEngine:
     def generate(self, req: GenerateRequest, on_step=None, cancel: threading.Event | None = None) -> EngineResult:
         return self._run("generate", req, on_step, cancel)
 
+    def generate_options(self, req: GenerateRequest, count: int, on_step=None,
+                         cancel: threading.Event | None = None) -> list[EngineResult]:  # fmt: skip
+        """`count` candidates in one batched run on one replica (as the in-process engine does)."""
+        return self._run("options", req, on_step, cancel, count)
+
     def edit(self, req: EditRequest, on_step=None, cancel: threading.Event | None = None) -> EngineResult:
         from ..imageio import open_image
 
@@ -186,8 +197,9 @@ class RemoteEngine:
     def aspect_ratios(self) -> list[tuple[int, int]]:
         return [tuple(x) for x in self._facts()["aspect_ratios"]]
 
-    def estimate_seconds(self, kind: str, steps: int, width: int, height: int) -> float:
-        return self._handle.estimate_seconds.remote(kind, steps, width, height).result()
+    def estimate_seconds(self, kind: str, steps: int, width: int, height: int,
+                         refine_strength: float | None = None) -> float:  # fmt: skip
+        return self._handle.estimate_seconds.remote(kind, steps, width, height, refine_strength).result()
 
     # ------------------------------------------------------------------ the hop
     def _facts(self) -> dict[str, Any]:
@@ -195,10 +207,10 @@ class RemoteEngine:
             self._info = self._handle.info.remote().result()
         return self._info
 
-    def _run(self, kind: str, request, on_step, cancel: threading.Event | None) -> EngineResult:
+    def _run(self, kind: str, request, on_step, cancel: threading.Event | None, count: int = 1):
         if cancel is not None and cancel.is_set():
             raise Cancelled("stopped before the engine started")
-        stream = self._handle.options(stream=True).run.remote(kind, request)
+        stream = self._handle.options(stream=True).run.remote(kind, request, count)
         done = threading.Event()
         if cancel is not None:
             threading.Thread(target=_cancel_when_set, args=(cancel, done, stream), daemon=True).start()
@@ -210,8 +222,8 @@ class RemoteEngine:
                     continue
                 if item[0] == "result":
                     return item[1]
-                if item[0] == "error":
-                    raise _ERRORS.get(item[1], StudioError)(item[2])
+                if item[0] == "error":  # a class defined outside domain still keeps its side
+                    raise _ERRORS.get(item[1], UserError if item[3] else StudioError)(item[2])
                 raise EngineFault(f"the engine failed: {item[1]}: {item[2]}")
             raise EngineFault("the engine replica ended the request without a result")
         except (ray.exceptions.TaskCancelledError, asyncio.CancelledError) as exc:

@@ -61,6 +61,8 @@ def test_the_remote_engine_keeps_the_engine_contract(engine_tier):
     made = engine.generate(GenerateRequest("a red circle on a blue background", seed=3, steps=3), on_step=steps.append)
     assert made.image.size == (128, 128) and made.seed == 3 and made.model_id == "nano"
     assert [p.step for p in steps] == [1, 2, 3] and steps[-1].total == 3  # progress streamed back
+    options = engine.generate_options(GenerateRequest("a yellow square", seed=5, steps=2), 2)
+    assert [r.seed for r in options] == [5, 6] and all(r.image.size == (128, 128) for r in options)
     edited = engine.edit(EditRequest("make the circle green", source=made.image, seed=1, steps=2))
     assert edited.image.size == (128, 128) and edited.steps == 2
     with pytest.raises(InvalidParams):  # a user mistake keeps its kind across the hop
