@@ -370,3 +370,10 @@ def test_invariants_hold_for_random_word_salad():
         if d.route in (U, R, V):
             assert d.text == "", message
         assert (d.route is UP) == (i % 5 == 0), message
+
+
+@pytest.mark.parametrize("text", ["make it pretty", "make it beautiful", "turn it cute", "make this lovely"])
+def test_an_imperative_on_the_picture_is_never_conversation(text):
+    """Praise words inside an instruction ("make it pretty") do not make it small talk."""
+    assert route(text, has_canvas=True).route is Route.EDIT
+    assert route("it's pretty", has_canvas=True).route is Route.CHAT

@@ -159,11 +159,20 @@ def _history_after_talk(core: str, model) -> Decision | None:
     return replace(command, reason=f"{command.reason} after talk")
 
 
+# "make it pretty", "turn it darker": an imperative on the picture itself is never conversation, even
+# when its words are praise. Booking-style talk ("make it for 4 people", "make it at 7") is left alone.
+_PICTURE_IMPERATIVE = re.compile(
+    r"^(?:make|turn|render|recolou?r|convert|transform)\s+(?:it|this|that|the\s+(?:image|picture|photo))\s+"
+    r"(?!for\b|at\b|on\b|to\b|by\b|in\b|a\s+(?:reservation|booking)\b)[a-z]", re.IGNORECASE)
+
+
 def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, model) -> Decision:
     """The open decision: new image, edit of the canvas, or conversation (and which kind)."""
     scores = model.score(norm)
     chat_p = sum(scores[i] for i in CHAT_INTENTS)
     gen_p, edit_p = scores[GENERATE], scores[EDIT]
+    if _PICTURE_IMPERATIVE.match(core):
+        chat_p = 0.0  # the choice is between the two picture routes
     if chat_p >= max(gen_p, edit_p):
         kind = max(CHAT_INTENTS, key=scores.__getitem__)
         return _chat(norm, _KIND[kind], f"conversation ({kind})", confidence=chat_p, by="classifier")

@@ -119,11 +119,14 @@ def test_studio_turns_do_what_they_say(tmp_path):
         edited = turn.head
         # The reply says how the instruction was understood.
         assert turn.reply.startswith("Edited v1 with E1 (target: a big green circle"), turn.reply
-        # An instruction nano cannot read is refused with examples, and changes nothing.
-        before = (studio.store.versions(session.id), studio.store.messages(session.id))
+        # An instruction nano cannot read is refused with examples, and makes no version; the refused
+        # turn stays in the conversation.
+        before = (studio.store.versions(session.id), studio.store.head(session.id))
         with pytest.raises(InvalidParams, match="did not understand “make it pretty”"):
             studio.handle(Turn(session.id, "make it pretty"))
-        assert (studio.store.versions(session.id), studio.store.messages(session.id)) == before
+        assert (studio.store.versions(session.id), studio.store.head(session.id)) == before
+        said, answer = studio.store.messages(session.id)[-2:]
+        assert said.text == "make it pretty" and "did not understand" in answer.text and answer.version is None
         back = studio.undo(session.id).head
         assert checker.check(Scene("blue", (Shape("circle", "red", "big", "center"),)), studio.store.load_image(drawn)).ok
         assert checker.check(Scene("blue", (Shape("circle", "green", "big", "center"),)),
