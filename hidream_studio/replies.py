@@ -34,15 +34,6 @@ def is_chinese(text: str) -> bool:
     return bool(_CJK.search(text or ""))
 
 
-def chat_reply(text: str) -> str:
-    """The answer to a CHAT turn (greetings, thanks, help, questions): always the help, politely."""
-    zh = is_chinese(text)
-    lowered = (text or "").lower()
-    if any(word in lowered for word in ("thank", "thx")) or "谢" in text:
-        return "不客气！" if zh else "You're welcome!"
-    return HELP_ZH if zh else HELP_EN
-
-
 def decision_label(decision: Decision, source: int | None = None, zh: bool = False) -> str:
     """The route shown on a reply, e.g. "Edited v3 with E1" / "New image with I1" (zh: "用 E1 编辑了 v3")."""
     route = decision.route

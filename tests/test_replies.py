@@ -65,9 +65,7 @@ def test_counted_undo_and_a_short_history_in_both_languages():
     assert zh == "已撤销 3 步，回到 v1（只有 3 步可撤销）。"
 
 
-def test_chat_and_the_refused_variation_in_both_languages():
-    assert replies.chat_reply("hello") == replies.HELP_EN and replies.chat_reply("你好") == replies.HELP_ZH
-    assert replies.chat_reply("thanks!") == "You're welcome!" and replies.chat_reply("谢谢") == "不客气！"
+def test_the_refused_variation_in_both_languages():
     assert not CJK.search(replies.no_canvas_for_variation(False))
     assert CJK.search(replies.no_canvas_for_variation(True))
 
