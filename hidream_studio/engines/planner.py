@@ -13,8 +13,8 @@ hundred tokens). Prompts and answer checks live in planner_io.py (no torch).
     planner.expand(prompt) -> str | None                         # a richer I1 prompt
 
 Routing scores the enumerated JSON answers (planner_io.route_options) by log-likelihood: one forward
-of the prompt, then one batched forward of every option over the prompt's cache. The other jobs
-generate greedily (at most max_new_tokens) and keep only an answer that ends by itself and passes
+of the prompt, then one batched forward of every option over the prompt's cache. Describing,
+replying and expanding generate greedily (at most max_new_tokens) and keep only an answer that ends by itself and passes
 its check. Every call holds the device lock and has a time budget (Settings.planner_budget_s) that
 counts the wait for that lock too: past it, with the device busy, on an invalid answer or a model
 error, the call returns None, the caller uses its fallback, and `last` says why.
