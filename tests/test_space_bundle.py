@@ -25,7 +25,7 @@ def bundle(tmp_path_factory):
     return out
 
 
-def test_the_bundle_holds_the_app_the_package_and_the_nano_model(bundle):
+def test_the_bundle_holds_the_app_the_package_the_nano_model_and_the_router(bundle):
     assert (bundle / "app.py").read_bytes() == (REPO / "app.py").read_bytes()
     assert (bundle / "hidream_studio" / "engines" / "real_configs.json").is_file()
     assert (bundle / "hidream_studio" / "store" / "migrations").is_dir()
@@ -33,6 +33,8 @@ def test_the_bundle_holds_the_app_the_package_and_the_nano_model(bundle):
     nano = sorted(p.relative_to(REPO / "assets" / "nano") for p in (REPO / "assets" / "nano").rglob("*") if p.is_file())
     assert nano == sorted(p.relative_to(bundle / "assets" / "nano") for p in (bundle / "assets" / "nano").rglob("*")
                           if p.is_file())
+    router = "assets/router/router.bin"  # every turn is routed with these weights
+    assert (bundle / router).read_bytes() == (REPO / router).read_bytes()
     assert not [p for p in bundle.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 

@@ -5,6 +5,7 @@
 OUT receives:
   app.py, hidream_studio/   the entry point and the package itself, importable from the app folder
   assets/nano/              the offline model a Space without a GPU (or without HF_TOKEN) serves
+  assets/router/router.bin  the router's trained weights (every turn is routed with them)
   requirements.txt          the package's dependencies pinned to the versions installed here
   README.md                 spaces.yaml as front matter, then a short page (models, mode, turn times)
   .gitattributes            LFS for every binary file, as the Hub requires
@@ -161,7 +162,8 @@ def check_sdk_version(config: dict) -> None:
 def write_bundle(out: Path, config: dict, root: Path) -> None:
     """Everything into a temporary folder beside `out`, then one rename."""
     nano = root / "assets" / "nano"
-    for needed in (root / config["app_file"], nano):
+    router = root / "assets" / "router" / "router.bin"
+    for needed in (root / config["app_file"], nano, router):
         if not needed.exists():
             raise UserError(f"{needed} is missing: the bundle is made from a source checkout")
     try:
@@ -172,6 +174,8 @@ def write_bundle(out: Path, config: dict, root: Path) -> None:
         shutil.copy2(root / config["app_file"], tmp / config["app_file"])
         shutil.copytree(root / "hidream_studio", tmp / "hidream_studio", ignore=SKIP)
         shutil.copytree(nano, tmp / "assets" / "nano", ignore=SKIP)
+        (tmp / "assets" / "router").mkdir()
+        shutil.copy2(router, tmp / "assets" / "router" / router.name)
         (tmp / "requirements.txt").write_text(requirements(), encoding="utf-8")
         (tmp / "README.md").write_text(render_page(config), encoding="utf-8")
         (tmp / ".gitattributes").write_text(gitattributes(tmp), encoding="utf-8")
