@@ -15,9 +15,16 @@ import time
 from gradio_client import Client
 
 
-def send(client: Client, state: dict, text: str):
-    # message, state, steps (0 = the model's default), guidance x2, image guidance, seed, size
-    return client.predict({"text": text, "files": []}, state, 0, None, None, None, 7, None, api_name="/send")
+# The /send outputs as API callers receive them (ui/outputs.py's fields; buttons carry no API value).
+OUTPUTS = ("input", "chat", "canvas", "versions", "tree", "sessions", "progress", "state", "compare", "options",
+           "region")
+
+
+def send(client: Client, state: dict, text: str) -> dict:
+    """One turn; the outputs by name. Message, state, steps (0 = the model's default), guidance x2,
+    image guidance, seed, size."""
+    out = client.predict({"text": text, "files": []}, state, 0, None, None, None, 7, None, api_name="/send")
+    return dict(zip(OUTPUTS, out, strict=True))
 
 
 def main(url: str) -> int:
@@ -30,19 +37,22 @@ def main(url: str) -> int:
 
     timings = {}
     started = time.perf_counter()
-    _, chat, canvas, versions, _, sessions, progress, state = send(client, {"session": None}, "a red circle on a blue background")
+    out = send(client, {"session": None}, "a red circle on a blue background")
+    canvas, versions, progress, state = out["canvas"], out["versions"], out["progress"], out["state"]
     timings["generate_s"] = round(time.perf_counter() - started, 2)
     assert canvas and len(versions) == 1, f"no image from the generate turn: {progress}"
     assert state.get("owner"), "public mode is off: no owner token in the browser state"
 
     started = time.perf_counter()
-    _, chat, canvas2, versions, _, _, progress, state = send(client, state, "make the circle green")
+    out = send(client, state, "make the circle green")
+    chat, canvas2, versions, progress, state = out["chat"], out["canvas"], out["versions"], out["progress"], out["state"]
     timings["edit_s"] = round(time.perf_counter() - started, 2)
     assert len(versions) == 2 and canvas2 and canvas2 != canvas, f"the edit turn made no new version: {progress}"
     assert "E1" in str(chat), "the second turn was not routed to the editor"
 
     other = Client(url, verbose=False)
-    *_, other_sessions, _, other_state = send(other, {"session": None}, "hello")
+    out = send(other, {"session": None}, "hello")
+    other_sessions, other_state = out["sessions"], out["state"]
     assert other_state.get("owner") and other_state["owner"] != state["owner"]
     assert state["session"] not in json.dumps(other_sessions), "another browser sees this session"
     print(json.dumps({"turns": "ok", "public": True, **timings}))
