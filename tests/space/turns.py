@@ -14,7 +14,6 @@ import time
 
 from gradio_client import Client
 
-
 # The /send outputs as API callers receive them (ui/outputs.py's fields; buttons carry no API value).
 OUTPUTS = ("input", "chat", "canvas", "versions", "tree", "sessions", "progress", "state", "compare", "options",
            "region")
