@@ -62,6 +62,7 @@ def tree_svg(versions: list[Version], head: int | None, redo_path: list[int],
     text_x = lanes * LANE + THUMB + 20
     width, height = text_x + 360, len(nodes) * ROW + 8
     bold = set(redo_path) | ({head} if head is not None else set())
+    on_path_parents = bold | _ancestors(where, head)  # once, not per edge: a deep tree stays linear
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" class="version-tree">']
     for node in nodes:  # edges first, under the nodes
         parent = where.get(node.version.parent)
@@ -69,7 +70,7 @@ def tree_svg(versions: list[Version], head: int | None, redo_path: list[int],
             continue
         x0, y0 = _center(parent)
         x1, y1 = _center(node)
-        on_path = node.version.number in bold and parent.version.number in bold | _ancestors(where, head)
+        on_path = node.version.number in bold and parent.version.number in on_path_parents
         cls = "edge redo" if node.version.number in redo_path else ("edge path" if on_path else "edge")
         parts.append(f'<path class="{cls}" d="M{x0},{y0} L{x1},{y0 + ROW // 2} L{x1},{y1}" />')
     for node in nodes:
