@@ -47,7 +47,7 @@ def _examples(args, split: str | None, clone: bool):
     from ..router.training import project, sources
 
     if args.project_only:
-        return project.handwritten() + project.composed() if split != "heldout" else []
+        return project.phrasings() if split != "heldout" else []
     try:
         return sources.load(args.cache, split=split, clone=clone)
     except (OSError, ValueError, subprocess.CalledProcessError) as exc:
@@ -61,8 +61,9 @@ def run_train(args, settings) -> int:  # noqa: ARG001 - no model, no database
 
     examples = _examples(args, "train", clone=True)
     if not args.project_only:
-        examples += project.handwritten() + project.composed()
-    examples += project.wrapped_edits([e for e in examples if e.intent == "generate"])
+        examples += project.phrasings()
+    prompts = [e for e in examples if e.intent == "generate"]
+    examples += project.wrapped_edits(prompts) + project.framed_prompts(prompts)
     config = fit.FitConfig() if args.epochs is None else fit.FitConfig(epochs=args.epochs)
     model = fit.fit(examples, config)
     out = args.weights or WEIGHTS

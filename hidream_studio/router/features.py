@@ -20,7 +20,7 @@ import zlib
 from . import lexicon as lx
 from .reading import edit_signal, strip_interjections, strip_politeness
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 DIM = 1 << 18
 
 _CJK_CHAR = r"\u3400-\u9fff\uf900-\ufaff"
@@ -44,6 +44,26 @@ _DEIXIS = re.compile(
     r"\b(?:the|this|my) (?:image|picture|photo|pic|scene|graph|drawing)\b|\bin the (?:image|picture|photo)\b|"
     r"这张|这幅|这个|这些|图中|图里|图片|照片|画面|当前|原图|上图"
 )
+
+
+# A first sentence that presents a picture as given ("This is a maze, where ...", "Below is a panel
+# with 16 dice faces", "In the current graph, ..."): what follows is usually a task on that picture.
+_PRESENTS = re.compile(
+    r"^(?:this|here|below|above|the following)\s+(?:is|are|shows?)\b|"
+    r"^(?:in|on)\s+(?:this|the current|the given|the provided|the)\s+(?:image|picture|photo|graph|diagram|"
+    r"figure|panel|grid|board|map|chart|drawing)\b|^(?:这是|这里是|下面是|下图|上图|图中|在这张|在图)"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s*")
+
+
+def _later_sentences(core: str) -> tuple[bool, list[str]]:
+    """Whether the first sentence presents a picture, and the sentences after the first.
+
+    Instructions often come after context ("This is a maze ... Draw the path from the red dot to
+    the green dot."); a description of a new scene goes on describing. So the opening word of every
+    later sentence, and whether one of them is an instruction, are features of their own."""
+    parts = [p.strip() for p in _SENTENCE_END.split(core) if p.strip(" .!?;。！？；")]
+    return (bool(parts) and bool(_PRESENTS.match(parts[0]))), parts[1:]
 
 
 def _core(text: str) -> tuple[str, list[str]]:
@@ -70,7 +90,26 @@ def _signals(core: str, kinds: list[str]) -> list[str]:
         out.append("s:help")
     if _DEIXIS.search(core):
         out.append("s:deixis")
+    presents, later = _later_sentences(core)
+    if presents:
+        out.append("s:presents")
+    if any(_is_instruction(sentence) for sentence in later):
+        out.append("s:later-instruction")
     return out
+
+
+def _is_instruction(sentence: str) -> bool:
+    """An instruction sentence: an edit verb, or a verb of drawing ("Draw your solution.")."""
+    sentence = strip_politeness(sentence)
+    return bool(sentence) and bool(edit_signal(sentence) or lx.EN_CREATE.match(sentence) or lx.ZH_CREATE.match(sentence)
+                                   or lx.ZH_CREATE_ON_CANVAS.match(sentence))
+
+
+def task_on_a_given_picture(core: str) -> bool:
+    """A first sentence that presents a picture ("This is a maze ...", "下面是一个棋盘") and a later
+    instruction on it: a task on the canvas, however long the description before it."""
+    presents, later = _later_sentences(clean(core))
+    return presents and any(_is_instruction(sentence) for sentence in later)
 
 
 def feature_names(text: str) -> list[str]:
@@ -114,6 +153,10 @@ def feature_names(text: str) -> list[str]:
         for size in (2, 3, 4):
             for i in range(len(r) - size + 1):
                 names.append(f"z{size}:{r[i:i + size]}")
+    for sentence in _later_sentences(text)[1]:
+        first = _TOKEN.findall(strip_politeness(sentence))
+        if first:
+            names.append(f"sfirst:{first[0]}")
     signals = _signals(core, kinds)
     names.extend(signals)
     names.extend(f"{sig}|{length}" for sig in signals)

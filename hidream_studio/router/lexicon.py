@@ -152,7 +152,8 @@ ZH_QUESTION = _rx(
 )
 # A Chinese question that names one of these is a request ("能帮我画一只猫吗？"), not small talk.
 ZH_REQUEST_HINT = _rx(
-    r"画|生成|换|改|变|加|删|去掉|去除|移除|涂|染|调|放大|缩小|旋转|翻转|撤|回到|再来|重做|恢复|创作|来一张|做一张"
+    r"画|绘|生成|换|改|变|加|删|去掉|去除|移除|涂|染|调|放大|缩小|旋转|翻转|撤|回到|再来|重做|恢复|创作|创建|设计|"
+    r"制作|展示|描绘|来一张|做一张|图表|图示|示意图|插图|海报|流程图"
 )
 
 # -------------------------------------------------------------------------------------------
@@ -194,6 +195,22 @@ EN_CREATE_ON_CANVAS = _rx(
     r"^(?:draw|paint|sketch)\s+(?:it|this|that|the|him|her|them|its|his|their|everything)\b|"
     r"^(?:draw|paint|sketch)\b.*\b(?:on|onto|over|into)\s+(?:it|him|her|them|this|the\b)"
 )
+# What a request to draw refers to when it means the picture already there: "draw the front view of
+# this building", "generate an image stacking these blocks", "... using the provided components",
+# "draw what it will look like in ten years", "画出这只猫十年后的样子".
+CANVAS_REFERENCE = _rx(
+    r"\b(?:this|these|those|the provided|the given|the current|the existing|the original|the same)\b|"
+    r"\b(?:in|of|from|on) the (?:image|picture|photo|canvas|drawing|diagram)\b|\bthe question marks?\b|"
+    r"\bthe (?:blank|empty|missing) (?:space|square|cell|part|piece|area)s?\b|\bthe correct\b|['\"]\?['\"]|"
+    r"\bwhat (?:it|he|she|they) (?:will|would|might) look like\b|这张|这幅|这些|图中|原图"
+)
+# "the fruit in the picture", "this photo", "图中的": the message names the picture itself. In a short
+# message with a canvas that is the canvas (long scene descriptions say "in the image" of their own).
+NAMES_THE_PICTURE = _rx(
+    r"\b(?:in|of|from|on|into|inside|to)\s+(?:the|this)\s+(?:picture|image|photo|photograph|pic)\b|"
+    r"\b(?:this|the given|the provided|the current|the original)\s+(?:picture|image|photo|photograph|pic)\b|"
+    r"\bthe question marks?\b|['\"]\?['\"]|图中|图里|图片中|图片里|照片中|照片里|这张图|这张照片|这幅图|原图"
+)
 EN_IMAGE_OF = _rx(
     r"^(?:(?:an?|one|the)\s+)?(?:new\s+)?(?:image|picture|pic|illustration)\s+(?:of|showing|with)\s+"
 )
@@ -219,12 +236,34 @@ EN_EDIT_VERBS = [
     "show", "use", "give it", "add in", "bring", "drop", "cut", "smooth", "warm", "cool", "fade", "tweak",
     "update", "alter", "repaint", "recolor", "relight", "re-light", "re-color", "clear", "extract", "isolate",
     "colorize", "colourize", "restore", "retouch", "cut out",
+    # marking up a picture (a diagram, a puzzle, a map): "mark the shortest path", "highlight the exit"
+    "mark", "highlight", "label", "annotate", "circle", "outline", "connect", "complete", "fill in", "cross out",
+    # retouching, as people ask a photo editor: "slim her waist", "correct the white balance"
+    "enhance", "correct", "stretch", "slim", "eliminate", "photoshop", "despeckle", "whiten", "soften", "denoise",
+    "lower", "raise", "tone down", "even out", "trim", "deepen", "dim", "reshape", "blend", "merge", "combine",
+    "assemble", "arrange", "stack", "airbrush", "elongate", "improve", "amplify", "depixelate", "pixelate",
 ]  # fmt: skip
+# Verbs that only ever act on a picture: a message that opens with one is never conversation (they do
+# not occur in the dialogue corpora the router learns conversation from, where "correct", "have a
+# great day", "make the purchase", "add it to my calendar" do).
+PICTURE_ONLY_VERBS = [
+    "crop", "brighten", "darken", "lighten", "blur", "sharpen", "recolor", "recolour", "rotate", "zoom in",
+    "zoom out", "enlarge", "shrink", "resize", "slim", "whiten", "despeckle", "denoise", "saturate", "desaturate",
+    "colorize", "colourize", "retouch", "airbrush", "elongate", "erase", "photoshop", "restyle", "stylize",
+    "stylise", "repaint", "relight", "pixelate", "depixelate", "extract", "isolate", "cut out", "take out",
+    "remove", "delete", "replace", "recolor", "straighten", "stretch", "tint",
+]  # fmt: skip
+PICTURE_ONLY_VERB = _rx(rf"^(?:{_alt(PICTURE_ONLY_VERBS)})\b")
+# Edit verbs that also open everyday talk ("have a great day", "let me think", "keep it up").
+TALK_VERBS = {"have", "let", "keep", "get rid of"}
+TALK_IDIOM = _rx(r"^(?:give|take)\s+(?:it|that|this)\s+a\s+(?:try|go|shot|whirl|look)\b")
 # Words that are verbs only sometimes: "clear the sky" is an edit, "clear skies over a lake", "cool cat",
 # "set of tea cups", "cover of a book", "mirror lake", "crop circles" describe new scenes. They count as
 # instruction verbs only before an object word (or alone).
 EN_AMBIGUOUS_VERBS = ["clear", "cool", "warm", "cut", "cover", "age", "set", "drop", "fill", "fade", "smooth",
-                      "dress", "place", "mirror", "flip", "crop", "update"]  # fmt: skip
+                      "dress", "place", "mirror", "flip", "crop", "update", "circle", "outline", "connect",
+                      "complete", "label", "mark", "lower", "raise", "dim", "blend", "stack", "trim",
+                      "correct"]  # fmt: skip
 _EN_OBJECT = (r"it|its|this|that|these|those|the|a|an|some|her|him|his|them|their|everything|all|up|down|out|"
               r"off|in|away|over|more|less|to")
 EN_EDIT_VERB = _rx(
@@ -252,6 +291,8 @@ ZH_EDIT_VERBS = [
     "染成", "放大", "缩小", "旋转", "翻转", "裁剪", "转成", "转换成", "转为", "修改", "改一下", "换一下",
     "画上", "画成", "弄成", "P成", "P掉", "抠掉", "去背景", "抠图", "上色", "变亮", "变暗", "变大", "变小", "变得",
     "改用", "换用", "抠出",
+    # marking up a picture: "用红色标出最短的路线", "圈出不一样的图形", "补全缺失的部分"
+    "标出", "标记", "标注", "圈出", "圈起来", "连起来", "补全", "补上", "填上", "填入", "画出路线",
 ]  # fmt: skip
 ZH_EDIT_VERB = _rx(rf"({_alt(ZH_EDIT_VERBS)})")
 ZH_EDIT_PHRASE = _rx(

@@ -147,6 +147,112 @@ _ZH_ADJ2 = ["好看", "漂亮", "可爱", "好玩", "有趣", "厉害", "精彩"
 _ZH_SOCIAL = ["太{a}了", "好{a}", "真{a}", "{a}！", "哇，{a}", "这张{a}", "很{a}，谢谢", "{a}，就这样吧", "真的很{a}"]
 
 
+# Tasks on a given picture: a sentence that presents it, then what to do on it. The context is
+# no evidence of a new image (it describes what is already there); the instruction after it is.
+_EN_DIAGRAM = ["maze", "map", "graph", "grid", "chessboard", "diagram", "floor plan", "puzzle", "chart", "sketch",
+               "photo of a street", "picture of a shelf", "drawing of a tree", "tic-tac-toe board", "sudoku grid"]
+_EN_CONTEXT = ["This is a {d}.", "This is an image of a {d}, where the dark cells are walls.",
+               "Here is a {d} with {n} {things}.", "Below is a {d} with {n} {things}.",
+               "In the current {d}, the numbers are the distances between the {things}.",
+               "The {d} shows {n} {things}.", "The {d} has {n} {things} and one empty square.",
+               "In this {d}, every {thing} is connected to two others.", "The {c} {thing} wants to reach the exit."]
+_EN_TASK = ["Draw the path from the {c} dot to the {c2} dot.", "Mark the shortest route in {c}.",
+            "Please mark the two largest {things} in the {d}.", "Highlight the {thing} that does not belong.",
+            "Circle the odd one out.", "Color the correct squares {c}.", "Fill in the empty square.",
+            "Complete the missing part.", "Draw your answer on it.", "Show the result after the next move.",
+            "Connect the {things} with a {c} line.", "Label each {thing} with its number.",
+            "Draw it.", "Cross out the wrong {thing}.", "Replace the question mark with the right {thing}.",
+            "Put a {c} cross on the {thing} that should move.", "Draw what it looks like after one more step."]
+_EN_THINGS = [("dots", "dot"), ("squares", "square"), ("cities", "city"), ("blocks", "block"), ("nodes", "node"),
+              ("pieces", "piece"), ("rooms", "room"), ("shapes", "shape"), ("numbers", "number"), ("coins", "coin")]
+_ZH_DIAGRAM = ["迷宫", "地图", "棋盘", "表格", "示意图", "平面图", "拼图", "九宫格", "图表", "草图"]
+_ZH_CONTEXT = ["这是一张{d}。", "这是一个{d}，黑色的是墙。", "下面是一个有{n}个{t}的{d}。", "图中是一个{d}，",
+               "在这张{d}里，数字表示{t}之间的距离。", "这张{d}上有{n}个{t}。"]
+_ZH_TASK = ["画出从红点到绿点的路线。", "请用{c}标出最短的路径。", "把正确的格子涂成{c}。", "圈出不一样的{t}。",
+            "把空白的地方补全。", "在图上画出你的答案。", "用{c}的线把{t}连起来。", "把问号换成正确的{t}。",
+            "标出下一步该怎么走。", "补全缺失的部分。"]
+_ZH_THINGS = ["点", "方块", "城市", "积木", "数字", "房间", "图形", "硬币"]
+_COUNTS = ["two", "three", "four", "five", "six", "eight", "nine", "sixteen"]
+
+
+# Retouching, the way people write to a photo editor: terse menu words ("crop photo", "more
+# contrast"), imperatives on a part, and the wished result described ("the glare needs to go").
+_EN_ADJUSTMENT = ["exposure", "contrast", "brightness", "saturation", "white balance", "sharpness", "highlights",
+                  "shadows", "color balance", "warmth", "vibrance", "clarity", "noise", "grain", "vignette", "tint"]
+_EN_PART = ["sky", "face", "skin", "teeth", "eyes", "background", "sand", "water", "hair", "shadows", "corners",
+            "edges", "subject", "foreground", "glasses", "shirt", "wall", "grass", "clouds", "arms", "waist"]
+_EN_RETOUCH = [
+    "crop photo", "crop and zoom", "crop the {part}", "crop it tighter", "straighten the horizon", "rotate left",
+    "increase {adj}", "decrease {adj}", "more {adj}", "less {adj}", "boost the {adj}", "lower the {adj}",
+    "raise the {adj} a bit", "adjust {adj}", "fix the {adj}", "correct the {adj}", "{adj} up", "{adj} down",
+    "brighten the {part}", "darken the {part}", "smooth the {part}", "soften the {part}", "sharpen the {part}",
+    "whiten the {part}", "blur the {part}", "remove the glare on the {part}", "remove red eye",
+    "remove the blemishes on the {part}", "slim the {part}", "stretch the image vertically", "enhance colors",
+    "eliminate the reflection in the {part}", "despeckle the {part}", "add a border", "add a frame",
+    "the {part} needs to be brighter", "the {adj} should be higher", "the {part} is too dark",
+    "the {adj} needs to be reduced", "the {part} should look {c}", "the glare on the {part} needs to go",
+    "{part} much {c2}", "make the {part} {c2}", "turn up the {adj}", "tone down the {adj}",
+    "even out the {part}", "clean up the {part}", "photoshop a hat onto the {part}",
+    "{adj} +20", "bump the {adj}", "a bit more {adj} on the {part}", "take the {c} cast away",
+    "make everything {c2}", "make his {part} {c2}", "make her {part} appear {c2}", "make {part} look {c2}",
+    "enlarge this whole photo", "take out this whole {part}", "make this image slightly smaller",
+    "i would {verb} the whole picture", "{verb} the whole image", "{verb} the {part} a little bit",
+    "we just need to {verb} the {part}", "{verb} {part}", "{verb} it a bit",
+]
+_EN_RETOUCH_VERB = ["brighten", "darken", "lighten", "blur", "sharpen", "smooth", "soften", "crop", "straighten",
+                    "whiten", "enhance", "fix", "clean up", "retouch", "desaturate", "recolor", "airbrush"]
+_EN_SHADE = ["brighter", "darker", "bluer", "warmer", "cooler", "softer", "sharper", "smoother", "lighter"]
+
+
+def retouching(seed: int = 23, count: int = 800) -> list[Example]:
+    """Photo-retouching requests (edits), EN."""
+    rng = random.Random(seed)
+    out = [rng.choice(_EN_RETOUCH).format(adj=rng.choice(_EN_ADJUSTMENT), part=rng.choice(_EN_PART),
+                                          c=rng.choice(_EN_COLOR), c2=rng.choice(_EN_SHADE),
+                                          verb=rng.choice(_EN_RETOUCH_VERB))
+           for _ in range(count)]
+    out += [rng.choice(_POLITE_EN).format(e=e) for e in rng.sample(out, count // 5)]
+    return [Example(t, EDIT, "project-retouch-en", "en") for t in dict.fromkeys(out)]
+
+
+# Physical actions on what the picture shows ("heat the corn kernels", "pour juice into the cup"):
+# an imperative on a thing in the picture is an edit whatever its verb.
+_EN_ACTION = ["heat", "pour", "drop", "drip", "ignite", "burn", "melt", "freeze", "boil", "open", "close", "fold",
+              "unfold", "break", "crack", "slice", "peel", "squeeze", "water", "plant", "wash", "dry", "wet",
+              "light", "blow out", "inflate", "deflate", "fill", "empty", "shake", "stir", "mix", "bend", "twist",
+              "tie", "untie", "stack", "knock over", "spill", "cook", "bake", "roast", "grow", "age", "rust",
+              "polish", "repair", "assemble", "disassemble", "tilt", "hang", "lift", "push", "pull", "throw"]
+_EN_THING = ["the corn kernels", "the candle", "the ice cube", "the glass of water", "the seed", "the apple",
+             "the balloon", "the paper", "the egg", "the bread", "the metal spoon", "the flower", "the box",
+             "the bottle", "the rope", "the cup", "the leaves", "the chocolate", "the snowman", "the tree"]
+_EN_ACTION_TAIL = ["", " in the picture", " in the image", " and show the result", " and show what happens",
+                   " until it changes colour", " for an hour", " slowly", ", then show it from above"]
+
+
+def actions_on_things(seed: int = 31, count: int = 600) -> list[Example]:
+    """Imperatives of physical actions on a thing in the picture (edits), EN."""
+    rng = random.Random(seed)
+    out = [f"{rng.choice(_EN_ACTION)} {rng.choice(_EN_THING)}{rng.choice(_EN_ACTION_TAIL)}" for _ in range(count)]
+    out += [rng.choice(_POLITE_EN).format(e=e) for e in rng.sample(out, count // 5)]
+    return [Example(t, EDIT, "project-actions-en", "en") for t in dict.fromkeys(out)]
+
+
+def tasks_on_a_picture(seed: int = 19, count: int = 600) -> list[Example]:
+    """Context sentences about a given picture followed by a task on it, EN and ZH (edits)."""
+    rng = random.Random(seed)
+    en, zh = [], []
+    for _ in range(count):
+        things, thing = rng.choice(_EN_THINGS)
+        values = {"d": rng.choice(_EN_DIAGRAM), "n": rng.choice(_COUNTS), "things": things, "thing": thing,
+                  "c": rng.choice(_EN_COLOR), "c2": rng.choice(_EN_COLOR)}
+        en.append(f"{rng.choice(_EN_CONTEXT)} {rng.choice(_EN_TASK)}".format(**values))
+        values = {"d": rng.choice(_ZH_DIAGRAM), "n": rng.choice("两三四五六八九"), "t": rng.choice(_ZH_THINGS),
+                  "c": rng.choice(_ZH_COLOR)}
+        zh.append(f"{rng.choice(_ZH_CONTEXT)}{rng.choice(_ZH_TASK)}".format(**values))
+    return ([Example(t, EDIT, "project-tasks-en", "en") for t in dict.fromkeys(en)]
+            + [Example(t, EDIT, "project-tasks-zh", "zh") for t in dict.fromkeys(zh)])
+
+
 def composed(seed: int = 13, per_group: int = 2500) -> list[Example]:
     """Edits (EN, ZH), Chinese prompts and short compliments built from the word lists above."""
     rng = random.Random(seed)
@@ -200,6 +306,76 @@ def wrapped_edits(prompts: list[Example], seed: int = 17, count: int = 2500) -> 
         span = " ".join(rng.choice(words) for _ in range(rng.randint(1, 3)))
         out.append(rng.choice(_WRAP_STYLE).format(w=span, o=rng.choice(_EN_OBJ)))
     return [Example(t, EDIT, "project-wrapped-en", "en") for t in dict.fromkeys(out)]
+
+
+def phrasings() -> list[Example]:
+    """Every project phrasing the model is trained on (the wrapped edits come from the sources' prompts)."""
+    return handwritten() + composed() + tasks_on_a_picture() + retouching() + actions_on_things()
+
+
+_CREATE_EN = ["create an image of {p}", "create an image featuring {p}", "generate an image of {p}",
+              "please create a photograph of {p}", "render a vivid photograph of {p}", "draw {p}",
+              "create an illustration depicting {p}", "design a poster showing {p}", "imagine {p}",
+              "picture {p}", "can you draw {p}?", "could you create an image of {p}?", "i'd like a picture of {p}",
+              "generate a realistic photo of {p}. {detail}", "create a lifelike image capturing {p}. {detail}",
+              "illustrate {p} in a {style} style", "make a poster of {p}", "show me {p}", "give me {p}",
+              "create an ultra-detailed illustration of {p}, {detail}"]
+_DETAIL_EN = ["The lighting is soft and warm.", "The background is blurred.", "Use a wide-angle view.",
+              "The colors are muted and calm.", "Shot on film, with natural grain.", "The mood is joyful."]
+_STYLE_EN = ["watercolor", "photorealistic", "anime", "flat vector", "oil painting", "3d render", "pencil sketch"]
+_CONCEPT_EN = ["photosynthesis", "the water cycle", "how a tsunami forms", "the TCP handshake", "binary search",
+               "the structure of a cell", "how vaccines work", "plate tectonics", "the Doppler effect",
+               "a neural network", "the solar system", "how a bill becomes law", "the carbon cycle",
+               "the layers of the earth", "supply and demand", "the life cycle of a frog"]
+_DIAGRAM_EN = ["draw a diagram explaining {c}. Tips: {t}.", "can you create a chart that shows {c}? Tips: {t}.",
+               "would you mind illustrating {c} with a diagram?", "make an infographic about {c}",
+               "let's illustrate {c} with a labeled diagram. Tips: {t}.", "design a poster that explains {c}",
+               "create a flowchart of {c}", "i need an illustration of {c}, with clear labels"]
+_TIPS_EN = ["arrows, labels", "stages, inputs, outputs", "colors for each part", "a simple legend"]
+_TAGS_EN = ["1girl", "2boys", "solo", "anime", "looking at viewer", "smile", "long hair", "blue eyes", "white background",
+            "outdoors", "school uniform", "holding umbrella", "cherry blossoms", "upper body", "night", "city lights",
+            "red scarf", "short hair", "glasses", "hat", "sitting", "standing", "rain", "from side", "highres",
+            "masterpiece", "detailed background", "sunset", "multiple girls", "cat ears", "open mouth", "blush"]
+_CREATE_ZH = ["创建一个图像，描绘{p}", "创作一个插图：{p}", "请画一幅{p}", "画一张{p}的图", "你能画一张{p}吗？",
+              "帮我生成{p}的图片", "我想要一张{p}的照片", "生成一张{p}，{d}", "请绘制{p}，{d}", "设计一张海报，展示{p}",
+              "这张照片捕捉到{p}，{d}", "这幅{st}作品展示了{p}", "在{pl}中，{p}，{d}", "{p}。{d}。", "来一张{p}"]
+_CONCEPT_ZH = ["季风如何形成", "光合作用", "水循环", "海啸的成因", "细胞的结构", "板块运动", "多普勒效应", "神经网络",
+               "太阳系", "碳循环", "地球的内部结构", "免疫系统如何运行", "TCP握手过程", "青蛙的生命周期"]
+_DIAGRAM_ZH = ["请绘制一个图表，展示{c}。提示：{t}。", "你能创建一个解释{c}的示意图吗？提示：{t}。",
+               "画一张说明{c}的流程图", "设计一个图示来展示{c}", "我需要你绘制一个关于{c}的图示。",
+               "让我们通过绘制示意图来探索{c}。提示：{t}。", "帮我做一张{c}的信息图"]
+_TIPS_ZH = ["箭头、标注", "阶段、输入、输出", "不同颜色表示不同部分", "简单的图例"]
+_TAGS_ZH = ["1女孩", "2男孩", "单人", "动漫", "看着观众", "微笑", "长发", "蓝色眼睛", "白色背景", "户外", "校服",
+            "拿着雨伞", "樱花", "半身像", "夜晚", "城市灯光", "红色围巾", "短发", "眼镜", "帽子", "坐着", "站着",
+            "下雨", "侧面", "高分辨率", "杰作", "细节丰富的背景", "日落", "多个女孩", "猫耳", "张嘴", "脸红"]
+
+
+def framed_prompts(prompts: list[Example], seed: int = 29, count: int = 1500) -> list[Example]:
+    """New-image requests as people phrase them to a chat: a scene inside a request to draw it
+    ("create an image featuring {scene}", "你能画一张{场景}吗？"), diagrams of a concept, and
+    comma-separated tag lists ("1girl, solo, anime, ..."). EN scenes come from the training
+    sources' prompts; ZH scenes from the Chinese word lists above.
+
+    Why: the public prompt sets are descriptions; a chat asks. Without these the words "create an
+    image" and a long request would be evidence only of the wrapped edits and the tasks above."""
+    rng = random.Random(seed)
+    scenes = [e.text.rstrip(".") for e in prompts if e.lang == "en" and 3 <= len(e.text.split()) <= 30]
+    scenes = [t[0].lower() + t[1:] for t in scenes]
+    en, zh = [], []
+    for _ in range(count if scenes else 0):
+        en.append(rng.choice(_CREATE_EN).format(p=rng.choice(scenes), detail=rng.choice(_DETAIL_EN),
+                                                style=rng.choice(_STYLE_EN)))
+    for _ in range(count // 5):
+        en.append(rng.choice(_DIAGRAM_EN).format(c=rng.choice(_CONCEPT_EN), t=rng.choice(_TIPS_EN)))
+        en.append(", ".join(rng.sample(_TAGS_EN, rng.randint(4, 14))))
+        zh.append(rng.choice(_DIAGRAM_ZH).format(c=rng.choice(_CONCEPT_ZH), t=rng.choice(_TIPS_ZH)))
+        zh.append("，".join(rng.sample(_TAGS_ZH, rng.randint(4, 14))))
+    for _ in range(count):
+        scene = f"{rng.choice(_ZH_ADJ)}{rng.choice(_ZH_SUBJ)}{rng.choice(_ZH_PLACE)}"
+        zh.append(rng.choice(_CREATE_ZH).format(p=scene, d=rng.choice(_ZH_DETAIL), st=rng.choice(_ZH_STYLE),
+                                                pl=rng.choice(_ZH_PLACE)[1:]))
+    return ([Example(t, GENERATE, "project-framed-en", "en") for t in dict.fromkeys(en)]
+            + [Example(t, GENERATE, "project-framed-zh", "zh") for t in dict.fromkeys(zh)])
 
 
 def handwritten(folder: Path = PROJECT) -> list[Example]:

@@ -69,6 +69,34 @@ class Repo:
         return result
 
 
+class RawFiles:
+    """Single files of one commit of a repository too large to clone, each fetched on its own.
+
+    They are kept at CACHE/owner+name/files/<commit>/<path>; a missing one is downloaded from
+    raw.githubusercontent.com at that commit (the only step that needs the network)."""
+
+    def __init__(self, folder: Path, repo: str, commit: str, fetch: bool):
+        self.folder, self.repo, self.commit, self.fetch = folder / "files" / commit, repo, commit, fetch
+
+    def read(self, path: str, commit: str | None = None) -> bytes:
+        """`path` at the source's commit, or at `commit` (a file the source's commit does not hold)."""
+        commit = commit or self.commit
+        local = self.folder.parent / commit / path
+        if not local.exists():
+            if not self.fetch:
+                raise FileNotFoundError(f"{path} of {self.repo}@{commit[:7]} is not in {local.parent}")
+            import urllib.request
+
+            url = f"https://raw.githubusercontent.com/{self.repo}/{commit}/{path}"
+            with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - a fixed https host
+                data = response.read()
+            local.parent.mkdir(parents=True, exist_ok=True)
+            tmp = local.with_suffix(local.suffix + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(local)
+        return local.read_bytes()
+
+
 def open_repo(cache: Path, repo: str, commit: str, clone: bool = True) -> Repo:
     """The repository from the cache, cloned into it first when absent (FileNotFoundError instead
     when clone is False)."""
@@ -120,6 +148,23 @@ def hunyuan_dit(repo: Repo) -> list[str]:
     return _lines(repo, "example_prompts.txt")
 
 
+def _csv_column(repo: Repo, path: str, column: str) -> list[str]:
+    import csv
+
+    return [row[column] for row in csv.DictReader(io.StringIO(repo.read(path).decode("utf-8-sig")))]
+
+
+def oneig_en(repo: Repo) -> list[str]:
+    """The "prompt_en" of every row of OneIG-Bench.csv (anime, portraits, objects, text, knowledge)."""
+    return _csv_column(repo, "OneIG-Bench.csv", "prompt_en")
+
+
+def oneig_zh(repo: Repo) -> list[str]:
+    """The "prompt_cn" of every row of OneIG-Bench-ZH.csv (the Chinese set, with its own
+    multilingual and Chinese-text categories)."""
+    return _csv_column(repo, "OneIG-Bench-ZH.csv", "prompt_cn")
+
+
 def i2ebench(repo: Repo) -> list[str]:
     """The instructions of EditData/<dimension>/<dimension>*.json: both the original ("ori_exp")
     and the rephrased ("div_exp") wording, de-duplicated; those that open like a request for a new
@@ -154,6 +199,47 @@ def step1x_en(repo: Repo) -> list[str]:
 def step1x_zh(repo: Repo) -> list[str]:
     """The values of examples/prompt_cn.json."""
     return list(json.loads(repo.read("examples/prompt_cn.json")).values())
+
+
+def complexbench_edit(repo: Repo) -> list[str]:
+    """The "new_ins" of every item of data/instructions/*/final_update_v2.json: chains of two or three
+    edits, one per line ("change the cat to white dog / add a collar on the white dog / delete the
+    keyboard"), kept whole and also line by line."""
+    paths = [p for p in repo.ls("data/instructions") if p.endswith("final_update_v2.json")]
+    texts: list[str] = []
+    for blob in repo.read_many(paths).values():
+        for item in json.loads(blob).values():
+            lines = [line.strip() for line in item["new_ins"].splitlines() if line.strip()]
+            texts += [", ".join(lines), *lines]
+    return texts
+
+
+def adobe_requests(repo: Repo) -> list[str]:
+    """Every sentence of "sents" in dataset/adobe/{train,valid,test}.json: requests people wrote for
+    an image editor ("Lighten the whole image Remove some of the redness"), typos kept."""
+    return [s for split in ("train", "valid", "test")
+            for item in json.loads(repo.read(f"dataset/adobe/{split}.json")) for s in item["sents"]]
+
+
+KRIS_CATEGORIES = (
+    "abstract_reasoning", "anomaly_correction", "biology", "chemistry", "color_change", "count_change", "geography",
+    "humanities", "mathematics", "medicine", "multi-element_composition", "multi-instruction_execution",
+    "part_completion", "physics", "position_movement", "practical_knowledge", "rule-based_reasoning",
+    "size_adjustment", "temporal_prediction", "viewpoint_change",
+)  # fmt: skip
+
+
+# position_movement/annotation.json is not in the source's commit; it is read at the commit that has it.
+KRIS_FILE_COMMITS = {"position_movement": "e4f3ff4b53fc5aeb8b96df6cb35c19f7a80ea095"}
+
+
+def kris_bench(repo: RawFiles) -> list[str]:
+    """The English instruction ("ins_en") of every item of KRIS_Bench/<category>/annotation.json, all 20
+    categories (knowledge and reasoning edits: "Show what this apple looks like after a week")."""
+    return [item["ins_en"] for category in KRIS_CATEGORIES
+            for item in json.loads(repo.read(f"KRIS_Bench/{category}/annotation.json",
+                                             KRIS_FILE_COMMITS.get(category))).values()
+            if isinstance(item.get("ins_en"), str)]
 
 
 # Dialogue acts that make a user turn pure conversation (no request the studio could act on).
@@ -227,10 +313,15 @@ class Source:
     intent: str
     split: str  # "train" | "heldout"
     read: Callable[[Repo], list[str]]
+    raw: bool = False  # files fetched one by one (RawFiles), not a clone
 
     def examples(self, cache: Path, clone: bool = True) -> list[Example]:
         seen, out = set(), []
-        for text in self.read(open_repo(cache, self.repo, self.commit, clone)):
+        if self.raw:
+            where = RawFiles(cache / self.repo.replace("/", "+"), self.repo, self.commit, fetch=clone)
+        else:
+            where = open_repo(cache, self.repo, self.commit, clone)
+        for text in self.read(where):
             text = " ".join(text.split())
             if text and text not in seen:
                 seen.add(text)
@@ -248,7 +339,11 @@ SOURCES: tuple[Source, ...] = (
            "en", GENERATE, "train", dpg_bench),
     Source("geneval", "djghosh13/geneval", "af4902f24d3ca90ebbb446dd9891a59e0f82725f", "MIT",
            "en", GENERATE, "heldout", geneval),
+    Source("oneig-bench-en", "OneIG-Bench/OneIG-Benchmark", "41b49831e79e6dde5323618c164da1c4cf0f699d",
+           "none stated", "en", GENERATE, "heldout", oneig_en),
     # new images, Chinese
+    Source("oneig-bench-zh", "OneIG-Bench/OneIG-Benchmark", "41b49831e79e6dde5323618c164da1c4cf0f699d",
+           "none stated", "zh", GENERATE, "heldout", oneig_zh),
     Source("hunyuandit-prompts", "Tencent/HunyuanDiT", "368280ec35119ed2741a30cc5b40aafde34f8a8a",
            "Tencent Hunyuan Community License", "zh", GENERATE, "heldout", hunyuan_dit),
     Source("crosswoz-attractions", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
@@ -260,6 +355,12 @@ SOURCES: tuple[Source, ...] = (
            "en", EDIT, "heldout", imgedit),
     Source("risebench", "PhoenixZ810/RISEBench", "5f226519b25c005bb32fb83864bbd1845ab85c23", "none stated",
            "en", EDIT, "heldout", risebench),
+    Source("complexbench-edit", "llllly26/ComplexBench-Edit", "a84e08325da847f1a694cea1dd3bc7a298f54342", "MIT",
+           "en", EDIT, "train", complexbench_edit),
+    Source("adobe-requests", "airsplay/VisualRelationships", "9bee562ddb09e0872fd949bc1e7b1b3eaeb8e504",
+           "none stated", "en", EDIT, "heldout", adobe_requests),
+    Source("kris-bench", "mercurystraw/Kris_Bench", "800662d11b38d72747f39b11acd904fb8b0141d2", "none stated",
+           "en", EDIT, "heldout", kris_bench, raw=True),
     Source("step1x-edit-en", "stepfun-ai/Step1X-Edit", "570eba6ebda0c45c013983a483afbf2fd12bfcbc", "Apache-2.0",
            "en", EDIT, "heldout", step1x_en),
     # edits, Chinese
