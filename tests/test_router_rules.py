@@ -126,3 +126,20 @@ def test_single_files_are_read_from_the_cache_and_never_fetched_when_told_not_to
     assert json.loads(files.read("KRIS_Bench/position_movement/annotation.json", other))["1"]["ins_en"]
     with pytest.raises(FileNotFoundError, match="is not in"):
         files.read("KRIS_Bench/physics/annotation.json")
+
+
+@pytest.mark.parametrize("message", [
+    "Align the centers of the two circles", "Modify it into an example of an atrial fibrillation ECG",
+    "Rotate the cup so the handle faces left",
+])  # fmt: skip
+def test_an_opening_edit_verb_edits_the_canvas(message):
+    assert route(message, has_canvas=True).route is Route.EDIT
+
+
+@pytest.mark.parametrize("message", [
+    "Show two soccer players leaping for a header in a packed stadium",
+    "Bring to life a colorful dessert menu against a pastel background",
+    "Make me a poster for a jazz festival",
+])  # fmt: skip
+def test_verbs_that_also_ask_for_a_new_picture_are_left_to_the_model(message):
+    assert route(message, has_canvas=True).route is Route.GENERATE

@@ -187,6 +187,15 @@ def _draws_the_canvas(core: str) -> bool:
     return bool(lx.CANVAS_REFERENCE.search(subject))
 
 
+def _opens_with_edit_verb(core: str, after_talk: bool) -> bool:
+    """An imperative edit verb opens the request ("modify it into an ECG of atrial fibrillation",
+    "align the centers of the two circles"), not a request for a new picture: with a canvas, an edit."""
+    if not _opens_with_instruction(core, after_talk):
+        return False
+    create = lx.EN_CREATE.match(core)
+    return not (create and create.end() > 0) and lx.EN_EDIT_VERB.match(core).group(1).lower() not in lx.SHOWING_VERBS
+
+
 def _opens_with_instruction(core: str, after_talk: bool) -> bool:
     """The request opens with an edit verb ("take away all the people", "put a tuxedo on the frog"):
     a picture request, not conversation. Not after an interjection ("yes, make it", "ok, add it to my
@@ -210,7 +219,7 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
         return Decision(Route.EDIT, core, None, "a task on the picture it describes", by="rules",
                         confidence=gen_p + edit_p)
     if (_PICTURE_IMPERATIVE.match(core) or lx.PICTURE_ONLY_VERB.match(core)
-            or _opens_with_instruction(core, after_talk)):
+            or _opens_with_instruction(core, after_talk) or (has_canvas and _draws_the_canvas(core))):
         chat_p = 0.0  # the choice is between the two picture routes
     if chat_p >= max(gen_p, edit_p):
         kind = max(CHAT_INTENTS, key=scores.__getitem__)
@@ -223,6 +232,9 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
     # names the picture means the one on the canvas.
     if has_canvas and not picture and _short(core) and lx.NAMES_THE_PICTURE.search(core):
         return Decision(Route.EDIT, core, None, "names the picture on the canvas", confidence=gen_p + edit_p,
+                        by="rules")
+    if has_canvas and not picture and _opens_with_edit_verb(core, after_talk):
+        return Decision(Route.EDIT, core, None, f"{edit_signal(core)} with a canvas", confidence=gen_p + edit_p,
                         by="rules")
     # "Draw the front view of this building": a request to draw what the canvas shows edits it.
     if has_canvas and not picture and _draws_the_canvas(core):

@@ -242,6 +242,7 @@ EN_EDIT_VERBS = [
     "enhance", "correct", "stretch", "slim", "eliminate", "photoshop", "despeckle", "whiten", "soften", "denoise",
     "lower", "raise", "tone down", "even out", "trim", "deepen", "dim", "reshape", "blend", "merge", "combine",
     "assemble", "arrange", "stack", "airbrush", "elongate", "improve", "amplify", "depixelate", "pixelate",
+    "align", "reposition", "rearrange", "translate", "mirror",
 ]  # fmt: skip
 # Verbs that only ever act on a picture: a message that opens with one is never conversation (they do
 # not occur in the dialogue corpora the router learns conversation from, where "correct", "have a
@@ -256,6 +257,9 @@ PICTURE_ONLY_VERBS = [
 PICTURE_ONLY_VERB = _rx(rf"^(?:{_alt(PICTURE_ONLY_VERBS)})\b")
 # Edit verbs that also open everyday talk ("have a great day", "let me think", "keep it up").
 TALK_VERBS = {"have", "let", "keep", "get rid of"}
+# Edit verbs that also ask for a new picture ("show two players leaping for a header", "bring to life a
+# dessert menu"): an opening one is no evidence of an edit.
+SHOWING_VERBS = {"show", "bring", "use", "apply", "highlight", "include", "give", "make", "put", "place"}
 TALK_IDIOM = _rx(r"^(?:give|take)\s+(?:it|that|this)\s+a\s+(?:try|go|shot|whirl|look)\b")
 # Words that are verbs only sometimes: "clear the sky" is an edit, "clear skies over a lake", "cool cat",
 # "set of tea cups", "cover of a book", "mirror lake", "crop circles" describe new scenes. They count as

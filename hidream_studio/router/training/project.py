@@ -330,7 +330,15 @@ _CONCEPT_EN = ["photosynthesis", "the water cycle", "how a tsunami forms", "the 
 _DIAGRAM_EN = ["draw a diagram explaining {c}. Tips: {t}.", "can you create a chart that shows {c}? Tips: {t}.",
                "would you mind illustrating {c} with a diagram?", "make an infographic about {c}",
                "let's illustrate {c} with a labeled diagram. Tips: {t}.", "design a poster that explains {c}",
-               "create a flowchart of {c}", "i need an illustration of {c}, with clear labels"]
+               "create a flowchart of {c}", "i need an illustration of {c}, with clear labels",
+               "how about drawing {c}? Tips: {t}.", "what about a diagram of {c}", "let's visualize {c}",
+               "show the flowchart for {c}. Tips: {t}.", "outline {c} with a diagram", "could you show how {c} works?"]
+_BRIEF_EN = ["design a minimalist logo for {b}", "craft a playful poster for {b}, using bright colors",
+             "capture elegance in a brochure for {b}", "introduce a bold album cover for {b}",
+             "feature abstract watercolor patterns on a book cover for {b}", "a business card for {b}, white background",
+             "promote {b} with an eco-friendly flyer", "a menu for {b}, set against a pastel background"]
+_BUSINESS_EN = ["a bakery", "an indie band", "a real estate agency", "a children's toy store", "a yoga studio",
+                "a coffee roaster", "a law firm", "a surf school", "a bookshop", "a freelance photographer"]
 _TIPS_EN = ["arrows, labels", "stages, inputs, outputs", "colors for each part", "a simple legend"]
 _TAGS_EN = ["1girl", "2boys", "solo", "anime", "looking at viewer", "smile", "long hair", "blue eyes", "white background",
             "outdoors", "school uniform", "holding umbrella", "cherry blossoms", "upper body", "night", "city lights",
@@ -368,6 +376,7 @@ def framed_prompts(prompts: list[Example], seed: int = 29, count: int = 1500) ->
     for _ in range(count // 5):
         en.append(rng.choice(_DIAGRAM_EN).format(c=rng.choice(_CONCEPT_EN), t=rng.choice(_TIPS_EN)))
         en.append(", ".join(rng.sample(_TAGS_EN, rng.randint(4, 14))))
+        en.append(rng.choice(_BRIEF_EN).format(b=rng.choice(_BUSINESS_EN)))
         zh.append(rng.choice(_DIAGRAM_ZH).format(c=rng.choice(_CONCEPT_ZH), t=rng.choice(_TIPS_ZH)))
         zh.append("，".join(rng.sample(_TAGS_ZH, rng.randint(4, 14))))
     for _ in range(count):
