@@ -22,9 +22,10 @@ choices"); each replica runs one job at a time on its device (the engine's devic
 
 Generate requests are batched with Ray Serve's own ``serve.batch``: the requests that reach a replica
 together (up to ``max_batch_size``: a batch waits at most ``batch_wait_s`` for more once its first
-request is there, and the requests that arrive while a batch runs form the next one) are grouped by their settings (steps, guidance, negative prompt, size), and
-each group is one ``Engine.generate_many`` call: one forward per step for all its prompts, each
-image the one its recipe makes alone. Every caller still gets its own per-step progress; a caller
+request is there, and the requests that arrive while a batch runs form the next one) are grouped
+by their settings (steps, guidance, negative prompt, size), and each group is one
+``Engine.generate_many`` call: one forward per step for all its prompts, each image the one its
+recipe makes alone. Every caller still gets its own per-step progress; a caller
 that stops gets Cancelled at once while the batch goes on for the others, and stops at the next
 step once every caller in it is gone. A request is validated alone before it joins a batch, so one
 user's mistake fails only that request. Each result's ``extra["batch"]`` says how many ran together.
@@ -127,7 +128,6 @@ class EngineReplica:
         finally:
             cancel.set()  # the caller pressed Stop or went away: the engine stops at the next step
             await asyncio.shield(job)
-
 
     # ------------------------------------------------------------------ batched generate
     async def _generate(self, request: GenerateRequest):
