@@ -87,3 +87,27 @@ def test_a_prompt_past_the_padding_length_runs_in_its_own_batch(engine):
     for req, got in zip(requests, made, strict=True):
         single = np.asarray(engine.generate(req).image, dtype=np.int16)
         assert np.abs(single - np.asarray(got.image, dtype=np.int16)).max() <= 2
+
+
+def test_a_batch_goes_on_until_every_caller_in_it_is_gone(engine):
+    """The engine tier's cancel signal for one batched call (remote._AllGone): one caller leaving does
+    not stop the others' images; the run stops at the next step once all have left."""
+    import threading
+
+    from hidream_studio.domain import Cancelled
+
+    remote = pytest.importorskip("hidream_studio.engines.remote", reason="needs the [ray] extra")
+    requests = [GenerateRequest("a red circle", seed=1, steps=3), GenerateRequest("a blue square", seed=2, steps=3)]
+    gone = [threading.Event(), threading.Event()]
+    made = engine.generate_many(requests, on_step=lambda p: gone[0].set(), cancel=remote._AllGone(gone))
+    assert [r.seed for r in made] == [1, 2]  # one left at step 1: both images were still made
+    gone, steps = [threading.Event(), threading.Event()], []
+
+    def both_leave(progress):
+        steps.append(progress.step)
+        for flag in gone:
+            flag.set()
+
+    with pytest.raises(Cancelled):
+        engine.generate_many(requests, on_step=both_leave, cancel=remote._AllGone(gone))
+    assert steps == [1]  # stopped at the next step boundary
