@@ -4,6 +4,7 @@
     engine.load()                       # loads / builds the weights now (serve calls it at start-up)
     engine.generate(GenerateRequest, on_step=None, cancel=None) -> EngineResult
     engine.generate_options(GenerateRequest, count, ...) -> [EngineResult]  (one batched run)
+    engine.generate_many([GenerateRequest, ...], ...) -> [EngineResult]  (different prompts, one batched run)
     engine.edit(EditRequest, on_step=None, cancel=None) -> EngineResult   (source's aspect ratio)
     engine.describe() / defaults(kind) / aspect_ratios / estimate_seconds(kind, steps, width, height)
 
@@ -125,16 +126,68 @@ class Engine:
         from .runtime import resolve_seed
 
         models = self.models
-        typed = req.prompt
-        expanded = self.planner.expand(typed) if (self.planner is not None and self.settings.expand_prompts) else None
-        if expanded:
-            req = replace(req, prompt=expanded)
+        req, typed = self._expand(req)
         result = generate(models.pipe, self.text, self.generator_spec.preset, self.generator_spec.id, req,
                           resolve_seed(req.seed), self.lock, on_step, cancel,
                           after_job=lambda: models.offloader.after_job(models.pipe))
-        if expanded:
+        if typed is not None:
             result.extra["expanded_from"] = typed  # prompt_sent is the expansion; the recipe keeps the typed prompt
         return result
+
+    def batch_key(self, req: GenerateRequest) -> tuple:
+        """What generate requests must share to run as one batch (generate_many): steps, guidance,
+        negative prompt and output size, the preset's defaults filled in. Validates `req` (InvalidParams)."""
+        validate_generate(req)
+        self.load()
+        from .i1 import run_settings
+
+        return run_settings(self.generator_spec.preset, req, self.models.pipe.vae_scale_factor)
+
+    def generate_many(self, requests: list[GenerateRequest], on_step: OnStep = None,
+                      cancel: threading.Event | None = None) -> list[EngineResult]:
+        """One image per request, different prompts and seeds, in one batched denoising run (one forward
+        per step for all): what the engine tier does with generate requests from different sessions.
+
+        The requests must share batch_key (InvalidParams otherwise, before any model runs). Each result
+        is the image a single `generate` of its request (prompt, seed) makes, up to batched float
+        arithmetic, and its extra["batch"] says how many ran together. A prompt that needs a longer
+        encoding than the others (past the model's padding length) runs in its own batch, so that it
+        is encoded as its single run encodes it. `cancel` stops the whole run."""
+        if not requests:
+            raise InvalidParams("a batch needs at least one request")
+        if len({self.batch_key(req) for req in requests}) > 1:
+            raise InvalidParams("a batch runs one set of settings (steps, guidance, negative prompt, size): "
+                                "these requests differ")  # fmt: skip
+        from .i1 import generate_many
+        from .runtime import resolve_seed
+
+        models = self.models
+        preset = self.generator_spec.preset
+        expanded = [self._expand(req) for req in requests]
+        reqs = [req for req, _ in expanded]
+        seeds = [resolve_seed(req.seed) for req in reqs]
+        negative = reqs[0].negative_prompt if reqs[0].negative_prompt is not None else preset.negative_prompt
+        runs: dict[int, list[int]] = {}
+        for i, req in enumerate(reqs):
+            runs.setdefault(self.text.length_for(req.prompt, negative or ""), []).append(i)
+        results: list[EngineResult | None] = [None] * len(reqs)
+        for members in runs.values():
+            made = generate_many(models.pipe, self.text, preset, self.generator_spec.id, [reqs[i] for i in members],
+                                 [seeds[i] for i in members], self.lock, on_step, cancel,
+                                 after_job=lambda: models.offloader.after_job(models.pipe))  # fmt: skip
+            for i, result in zip(members, made, strict=True):
+                results[i] = result
+        for result, (_, typed) in zip(results, expanded, strict=True):
+            if typed is not None:
+                result.extra["expanded_from"] = typed
+        return results
+
+    def _expand(self, req: GenerateRequest) -> tuple[GenerateRequest, str | None]:
+        """The request with its prompt expanded by the planner (when it expands prompts), and the typed
+        prompt (None when nothing changed)."""
+        typed = req.prompt
+        expanded = self.planner.expand(typed) if (self.planner is not None and self.settings.expand_prompts) else None
+        return (replace(req, prompt=expanded), typed) if expanded else (req, None)
 
     def generate_options(self, req: GenerateRequest, count: int, on_step: OnStep = None,
                          cancel: threading.Event | None = None) -> list[EngineResult]:

@@ -164,18 +164,49 @@ def generate_batch(
     cancel: threading.Event | None = None,
     after_job: Callable[[], None] | None = None,
 ) -> list[EngineResult]:
-    """len(seeds) images of one request in ONE batched denoising loop (one forward per step for all).
+    """len(seeds) images of one request in ONE batched denoising loop (options: one prompt, several seeds)."""
+    return generate_many(pipe, text, preset, model_id, [req] * len(seeds), seeds, lock, on_step, cancel, after_job)
 
-    Each image's initial noise comes from its own seed (a generator per image), so with the
-    deterministic schedulers (Euler, UniPC) image i equals a single run with seeds[i], up to batched
-    float arithmetic. The Fast/Dev schedulers re-noise from the global RNG, shared by the batch.
-    """
-    count = len(seeds)
+
+def run_settings(preset: Preset, req: GenerateRequest, vae_factor: int) -> tuple[int, float, str | None, int, int]:
+    """What a batch must share: (steps, guidance, negative prompt, width, height) with the preset's
+    defaults filled in (the negative prompt only counts where guidance uses it)."""
     steps = int(req.steps if req.steps is not None else preset.steps)
     guidance = float(req.guidance if req.guidance is not None else preset.guidance)
     negative = req.negative_prompt if req.negative_prompt is not None else preset.negative_prompt
-    vae_factor = pipe.vae_scale_factor
     width, height = output_size(preset, req.width, req.height, vae_factor)
+    return steps, guidance, (negative if guidance > 1 else None), width, height
+
+
+def generate_many(
+    pipe,
+    text: TextEncoders,
+    preset: Preset,
+    model_id: str,
+    reqs: list[GenerateRequest],
+    seeds: list[int],
+    lock: threading.Lock,
+    on_step: Callable[[StepProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    after_job: Callable[[], None] | None = None,
+) -> list[EngineResult]:
+    """One image per request (each with its own prompt and seed) in ONE batched denoising loop: one
+    forward per step for all. The requests must share run_settings (steps, guidance, negative prompt,
+    size); the caller checks that.
+
+    Every prompt is encoded at one length (length_for over all prompts and the negative prompt) and
+    the embeddings are stacked along the batch axis (T5 and pooled: dim 0; Llama: dim 1, its layers
+    come first). Each image's initial noise comes from its own seed (a generator per image), so with
+    the deterministic schedulers (Euler, UniPC) image i equals a single run of reqs[i] with seeds[i]
+    (when that single run encodes at the same length), up to batched float arithmetic. The Fast/Dev
+    schedulers re-noise from the global RNG, shared by the batch.
+    """
+    count = len(seeds)
+    assert count == len(reqs) >= 1, "one seed per request"
+    req = reqs[0]
+    vae_factor = pipe.vae_scale_factor
+    steps, guidance, _, width, height = run_settings(preset, req, vae_factor)
+    negative = req.negative_prompt if req.negative_prompt is not None else preset.negative_prompt
     reporter = StepReporter(steps, on_step, cancel, preview=latent_preview)
 
     def callback(p, i, t, kwargs):
@@ -184,15 +215,16 @@ def generate_batch(
             p._interrupt = True  # the loop skips its remaining steps
         return {}
 
+    prompts = [r.prompt for r in reqs]
     with lock:
         reporter.check()  # cancelled while waiting for the device
         started = time.perf_counter()
         try:
-            length = text.length_for(req.prompt, negative or "")
-            positive = text.encode(req.prompt, length)
+            length = text.length_for(*dict.fromkeys(prompts), negative or "")
+            positive = Embeds.cat([text.encode(prompt, length) for prompt in prompts])
             extra: dict[str, Any] = {}
             if guidance > 1:  # the pipeline's own rule for classifier-free guidance
-                neg = text.encode(negative or "", length)
+                neg = Embeds.cat([text.encode(negative or "", length)] * count)  # one per image, as positive
                 extra = {"negative_prompt_embeds_t5": neg.t5, "negative_prompt_embeds_llama3": neg.llama,
                          "negative_pooled_prompt_embeds": neg.pooled}
             # Made last-to-first so the global RNG ends seeded with seeds[0], as a single run leaves it.
@@ -201,7 +233,7 @@ def generate_batch(
             with torch.inference_mode(), exact_max_seq(pipe.transformer, latent_h, latent_w, preset.max_seq):
                 latents = pipe(
                     prompt_embeds_t5=positive.t5, prompt_embeds_llama3=positive.llama,
-                    pooled_prompt_embeds=positive.pooled, **extra, num_images_per_prompt=count,
+                    pooled_prompt_embeds=positive.pooled, **extra, num_images_per_prompt=1,
                     width=width, height=height, num_inference_steps=steps, guidance_scale=guidance,
                     generator=generators if count > 1 else generators[0], output_type="latent",
                     callback_on_step_end=callback, callback_on_step_end_tensor_inputs=["latents"],
@@ -213,17 +245,17 @@ def generate_batch(
             if after_job is not None:
                 after_job()
         elapsed = time.perf_counter() - started
-    unknown, ignored = text.unknown_words(req.prompt), text.tokens_past_limit(req.prompt)
+    words = {prompt: (text.unknown_words(prompt), text.tokens_past_limit(prompt)) for prompt in dict.fromkeys(prompts)}
     return [
         EngineResult(
-            image=image, model_id=model_id, model_revision=None, prompt_sent=req.prompt,
+            image=image, model_id=model_id, model_revision=None, prompt_sent=prompt,
             negative_prompt=negative if guidance > 1 else None, seed=seed, steps=steps, guidance=guidance,
             image_guidance=None, width=image.width, height=image.height, elapsed_s=elapsed,
-            unknown_words=unknown, tokens_ignored=ignored,
+            unknown_words=words[prompt][0], tokens_ignored=words[prompt][1],
             extra={"scheduler": type(pipe.scheduler).__name__, "image_tokens": (latent_h // 2) * (latent_w // 2),
                    "batch": count},
         )
-        for seed, image in zip(seeds, images, strict=True)
+        for prompt, seed, image in zip(prompts, seeds, images, strict=True)
     ]
 
 

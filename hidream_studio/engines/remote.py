@@ -20,6 +20,16 @@ Ray Serve routes each request to the replica with the fewest in-flight requests 
 choices"); each replica runs one job at a time on its device (the engine's device lock), so
 ``max_ongoing_requests`` only bounds how many wait inside a replica.
 
+Generate requests are batched with Ray Serve's own ``serve.batch``: the requests that reach a replica
+together (up to ``max_batch_size``: a batch waits at most ``batch_wait_s`` for more once its first
+request is there, and the requests that arrive while a batch runs form the next one) are grouped
+by their settings (steps, guidance, negative prompt, size), and each group is one
+``Engine.generate_many`` call: one forward per step for all its prompts, each image the one its
+recipe makes alone. Every caller still gets its own per-step progress; a caller
+that stops gets Cancelled at once while the batch goes on for the others, and stops at the next
+step once every caller in it is gone. A request is validated alone before it joins a batch, so one
+user's mistake fails only that request. Each result's ``extra["batch"]`` says how many ran together.
+
 This module imports Ray; nothing else in the package does, so Ray loads only when asked for.
 """
 
@@ -37,6 +47,8 @@ from ..domain import Cancelled, EditRequest, EngineResult, GenerateRequest, Stud
 
 APP_NAME = "hidream-engine"
 DEPLOYMENT_NAME = "HiDreamEngine"
+MAX_BATCH_SIZE = 4  # generate requests one engine call may carry (engine-serve --max-batch-size)
+BATCH_WAIT_S = 0.05  # how long a batch waits for more requests once its first one is there
 _ERRORS = {cls.__name__: cls for cls in vars(domain).values()
            if isinstance(cls, type) and issubclass(cls, StudioError)}  # fmt: skip
 
@@ -49,18 +61,23 @@ class EngineFault(StudioError):
 class EngineReplica:
     """One engine per replica, loaded at start-up (a missing model fails the deployment, not a turn)."""
 
-    def __init__(self, settings, replicas: int = 1, setup=None):
+    def __init__(self, settings, replicas: int = 1, setup=None, max_batch_size: int = MAX_BATCH_SIZE,
+                 batch_wait_s: float = BATCH_WAIT_S):  # fmt: skip
         from . import load_engine
 
         if setup is not None:  # e.g. bootstrap.register_describers: what the web process would have run
             setup()
         self.replicas = replicas
+        self.max_batch_size = max_batch_size
+        self._generate_batch.set_max_batch_size(max_batch_size)
+        self._generate_batch.set_batch_wait_timeout_s(batch_wait_s)
         self.engine = load_engine(settings)
         self.engine.load()
 
     def info(self) -> dict[str, Any]:
         return {
             "replicas": self.replicas,
+            "max_batch_size": self.max_batch_size,
             "describe": self.engine.describe(),
             "defaults": {kind: self.engine.defaults(kind) for kind in ("generate", "edit")},
             "aspect_ratios": list(self.engine.aspect_ratios),
@@ -72,7 +89,14 @@ class EngineReplica:
 
     async def run(self, kind: str, request, count: int = 1):
         """Stream ("step", StepProgress) items, then ("result", EngineResult, or a list of them for
-        kind "options": `count` candidates in one batched run) or ("error", kind, message, is_user_mistake)."""
+        kind "options": `count` candidates in one batched run) or ("error", kind, message, is_user_mistake).
+
+        Kind "generate" goes through `_generate_batch`: requests that arrive together are run as one
+        batched engine call per set of settings."""
+        if kind == "generate":
+            async for item in self._generate(request):
+                yield item
+            return
         loop = asyncio.get_running_loop()
         items: asyncio.Queue = asyncio.Queue()
         cancel = threading.Event()
@@ -105,21 +129,110 @@ class EngineReplica:
             cancel.set()  # the caller pressed Stop or went away: the engine stops at the next step
             await asyncio.shield(job)
 
+    # ------------------------------------------------------------------ batched generate
+    async def _generate(self, request: GenerateRequest):
+        """One caller's generate: validated alone (a user mistake fails only its own request), then
+        queued for `_generate_batch`; its items stream back as the batch runs."""
+        try:
+            key = self.engine.batch_key(request)
+        except StudioError as exc:
+            yield ("error", type(exc).__name__, str(exc), isinstance(exc, UserError))
+            return
+        caller = _Caller(key, request)
+        try:
+            async for item in self._generate_batch(caller):
+                if item is None:  # a step of another group of the batch
+                    continue
+                yield item
+                if item[0] != "step":
+                    break
+        finally:
+            caller.gone.set()  # Stop, or the caller went away: the batch stops once all its callers have
+
+    @serve.batch(max_batch_size=MAX_BATCH_SIZE, batch_wait_timeout_s=BATCH_WAIT_S)
+    async def _generate_batch(self, callers: list[_Caller]):
+        """Ray Serve's batching: the generate requests that arrived together (up to max_batch_size,
+        waiting at most batch_wait_s for more), grouped by their settings (Engine.batch_key); each group
+        is ONE engine call (generate_many; a group of one is a plain generate). Yields one list per
+        event, an item for every caller: its ("step", ...) or final item, None when the event is
+        another group's, StopIteration once it has its final item."""
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue = asyncio.Queue()
+        groups: dict[tuple, list[int]] = {}
+        for i, caller in enumerate(callers):
+            groups.setdefault(caller.key, []).append(i)
+
+        def work(members: list[int]) -> None:
+            requests = [callers[i].request for i in members]
+            cancel = _AllGone([callers[i].gone for i in members])
+
+            def on_step(progress) -> None:
+                loop.call_soon_threadsafe(events.put_nowait, (members, [("step", progress)] * len(members)))
+
+            try:
+                if len(requests) == 1:
+                    made = [self.engine.generate(requests[0], on_step=on_step, cancel=cancel)]
+                else:
+                    made = self.engine.generate_many(requests, on_step=on_step, cancel=cancel)
+                outs = [("result", result) for result in made]
+            except StudioError as exc:
+                outs = [("error", type(exc).__name__, str(exc), isinstance(exc, UserError))] * len(members)
+            except Exception as exc:  # noqa: BLE001 - sent back as a fault, with its type
+                outs = [("fault", type(exc).__name__, str(exc))] * len(members)
+            loop.call_soon_threadsafe(events.put_nowait, (members, outs))
+
+        jobs = [loop.run_in_executor(None, work, members) for members in groups.values()]
+        done: set[int] = set()
+        try:
+            while len(done) < len(callers):
+                members, items = await events.get()
+                out: list = [StopIteration if i in done else None for i in range(len(callers))]
+                for i, item in zip(members, items, strict=True):
+                    out[i] = item
+                    if item[0] != "step":
+                        done.add(i)
+                yield out
+        finally:
+            for caller in callers:
+                caller.gone.set()
+            await asyncio.gather(*(asyncio.shield(job) for job in jobs))
+
+
+class _Caller:
+    """One generate request waiting in a batch: its settings key, and whether its caller is gone."""
+
+    def __init__(self, key: tuple, request: GenerateRequest):
+        self.key, self.request, self.gone = key, request, threading.Event()
+
+
+class _AllGone:
+    """The cancel signal of one batched engine call: set once every caller in it is gone (the engine
+    checks `is_set()` at every step boundary)."""
+
+    def __init__(self, flags: list[threading.Event]):
+        self.flags = flags
+
+    def is_set(self) -> bool:
+        return all(flag.is_set() for flag in self.flags)
+
 
 def build_app(settings, replicas: int = 1, cpus_per_replica: float = 1.0, gpus_per_replica: float = 0.0,
-              setup=None):  # fmt: skip
-    """The Serve application: `replicas` engine replicas for `settings`; each calls `setup()` first."""
+              setup=None, max_batch_size: int = MAX_BATCH_SIZE, batch_wait_s: float = BATCH_WAIT_S):  # fmt: skip
+    """The Serve application: `replicas` engine replicas for `settings`; each calls `setup()` first and
+    batches up to `max_batch_size` generate requests, waiting at most `batch_wait_s` for a batch to fill."""
     options = {"num_cpus": cpus_per_replica, "num_gpus": gpus_per_replica}
-    return EngineReplica.options(num_replicas=replicas, ray_actor_options=options).bind(settings, replicas, setup)
+    return EngineReplica.options(num_replicas=replicas, ray_actor_options=options).bind(
+        settings, replicas, setup, max_batch_size, batch_wait_s)
 
 
 def deploy(settings, replicas: int, cpus_per_replica: float, gpus_per_replica: float, address: str | None,
-           setup=None):  # fmt: skip
+           setup=None, max_batch_size: int = MAX_BATCH_SIZE, batch_wait_s: float = BATCH_WAIT_S,
+           app_name: str = APP_NAME):  # fmt: skip
     """Start (or join) Ray, deploy the engine replicas without an HTTP proxy; returns the handle."""
     connect(address, start=address is None)
     serve.start(proxy_location="Disabled")
-    app = build_app(settings, replicas, cpus_per_replica, gpus_per_replica, setup)
-    return serve.run(app, name=APP_NAME, route_prefix=None)
+    app = build_app(settings, replicas, cpus_per_replica, gpus_per_replica, setup, max_batch_size, batch_wait_s)
+    return serve.run(app, name=app_name, route_prefix=None)
 
 
 def connect(address: str | None, start: bool = False) -> None:

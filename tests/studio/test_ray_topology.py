@@ -81,6 +81,94 @@ def test_the_remote_engine_keeps_the_engine_contract(engine_tier):
     assert max(seen) <= 3  # stopped within one step of the Stop
 
 
+@pytest.fixture(scope="module")
+def batching_tier(engine_tier, tmp_path_factory):
+    """A third engine replica on the same cluster, in its own application, whose batches wait until
+    four generate requests are there (max_batch_size=4, a wait far longer than the test's requests
+    take to arrive): which requests share a batch is then fixed by the test, not by timing."""
+    from ray import serve
+
+    from hidream_studio.bootstrap import register_describers
+    from hidream_studio.config import Settings
+    from hidream_studio.engines.remote import RemoteEngine, build_app
+
+    settings = Settings(home=tmp_path_factory.mktemp("batch-home"), model="nano", editor="nano", device="cpu")
+    app = build_app(settings, 1, cpus_per_replica=0.0, setup=register_describers, max_batch_size=4, batch_wait_s=600)
+    handle = serve.run(app, name="hidream-engine-batch-test", route_prefix=None)
+    try:
+        yield RemoteEngine(handle)
+    finally:
+        serve.delete("hidream-engine-batch-test")
+
+
+def _concurrently(engine, requests, cancels=None, on_steps=None):
+    """Each request's generate in its own thread, all at once; returns results or the exceptions raised."""
+    out: list = [None] * len(requests)
+
+    def one(i):
+        try:
+            out[i] = engine.generate(requests[i], on_step=(on_steps or {}).get(i), cancel=(cancels or {}).get(i))
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            out[i] = exc
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(requests))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=600)
+    return out
+
+
+def _pixels(result):
+    import numpy as np
+
+    return np.asarray(result.image, dtype=np.int16)
+
+
+def test_generate_requests_of_different_sessions_share_one_engine_call(engine_tier, batching_tier):
+    """Three prompts with one set of settings and a fourth with other steps arrive as one Serve batch:
+    the three run as one engine call, the fourth apart; each image is the one its recipe makes alone,
+    and every caller got its own per-step progress."""
+    import numpy as np
+
+    requests = [GenerateRequest("a red circle on a blue background", seed=1, steps=3),
+                GenerateRequest("a yellow square on a black background", seed=2, steps=3),
+                GenerateRequest("a green triangle on a white background", seed=3, steps=3),
+                GenerateRequest("a red circle on a blue background", seed=4, steps=2)]  # fmt: skip
+    steps = {i: [] for i in range(4)}
+    made = _concurrently(batching_tier, requests, on_steps={i: steps[i].append for i in range(4)})
+    assert [r.extra["batch"] for r in made] == [3, 3, 3, 1], made
+    assert [[p.step for p in steps[i]] for i in range(4)] == [[1, 2, 3]] * 3 + [[1, 2]]
+    assert [(r.prompt_sent, r.seed, r.steps) for r in made] == [(q.prompt, q.seed, q.steps) for q in requests]
+    for req, got in zip(requests, made, strict=True):
+        single = engine_tier.generate(req)  # alone, on another replica
+        assert single.extra["batch"] == 1
+        assert np.abs(_pixels(single) - _pixels(got)).max() <= 2  # batched float summation order only
+
+
+def test_a_caller_that_stops_leaves_the_others_of_its_batch_intact(engine_tier, batching_tier):
+    import numpy as np
+
+    requests = [GenerateRequest(p, seed=7, steps=4) for p in
+                ("a red circle on a blue background", "a yellow square on a black background",
+                 "a green triangle on a white background", "a red circle on a white background")]  # fmt: skip
+    cancel, seen = threading.Event(), []
+
+    def stop_at_two(progress):
+        seen.append(progress.step)
+        if progress.step == 2:
+            cancel.set()
+
+    made = _concurrently(batching_tier, requests, cancels={3: cancel}, on_steps={3: stop_at_two})
+    assert isinstance(made[3], Cancelled) and max(seen) <= 3  # Cancelled at once for the one who stopped
+    assert [r.extra["batch"] for r in made[:3]] == [4, 4, 4]  # the batch went on for the others
+    for req, got in zip(requests[:3], made[:3], strict=True):
+        assert np.abs(_pixels(engine_tier.generate(req)) - _pixels(got)).max() <= 2
+    # A user mistake is refused before batching: it fails alone, at once, without a batch to fill.
+    with pytest.raises(InvalidParams):
+        batching_tier.generate(GenerateRequest("  ", steps=3))
+
+
 def test_two_web_replicas_under_load_lose_nothing(engine_tier, databases, tmp_path):
     """Users alternate between two web replicas turn by turn; every tree is then checked in the store."""
     out = subprocess.run(
