@@ -143,3 +143,23 @@ def test_an_opening_edit_verb_edits_the_canvas(message):
 ])  # fmt: skip
 def test_verbs_that_also_ask_for_a_new_picture_are_left_to_the_model(message):
     assert route(message, has_canvas=True).route is Route.GENERATE
+
+
+@pytest.mark.parametrize("message", [
+    "Use the object in the image as the main visual, on a dark wooden table with soft light from the left",
+    "Based on the given image, design a modern food-themed poster. Keep the burger in the center.",
+    "Draw the front view of the object based on its side view.",
+    "Park the cars from the second and third images on the street in the first image.",
+    "Mark the length of side BC in the diagram",
+    "Pour some yellow oil into the measuring cup",
+])  # fmt: skip
+def test_requests_that_point_at_a_given_picture_edit_it(message):
+    assert route(message, has_canvas=True).route is Route.EDIT
+
+
+@pytest.mark.parametrize("message", [
+    "This picture is in the cubism style. A girl and a boy watch a street musician under the rain.",
+    "An antique typewriter on a wooden table. The colors in the image are warm and faded.",
+])  # fmt: skip
+def test_descriptions_of_the_new_picture_stay_new_pictures(message):
+    assert route(message, has_canvas=True).route is Route.GENERATE

@@ -175,6 +175,15 @@ def _short(text: str) -> bool:
     return len(CJK.findall(text)) <= SHORT_CJK and len(text.split()) <= SHORT_WORDS
 
 
+def _refers_to_the_canvas(core: str) -> bool:
+    """The request points at a picture already there: it names the picture in a short message, names
+    a thing in it ("the object in the image") or a given picture in its first sentence."""
+    if _short(core) and lx.NAMES_THE_PICTURE.search(core) and not lx.DESCRIBES_THE_PICTURE.search(core):
+        return True
+    first = re.split(r"(?<=[.;!?。；！？])\s*", core, maxsplit=1)[0]
+    return bool(lx.REFERS_TO_A_PICTURE.search(core) or lx.GIVEN_PICTURE.search(first))
+
+
 def _draws_the_canvas(core: str) -> bool:
     """A request to draw / generate whose subject is the picture already there (lexicon.CANVAS_REFERENCE)."""
     m = lx.EN_CREATE.match(core) or lx.ZH_CREATE.match(core)
@@ -190,6 +199,8 @@ def _draws_the_canvas(core: str) -> bool:
 def _opens_with_edit_verb(core: str, after_talk: bool) -> bool:
     """An imperative edit verb opens the request ("modify it into an ECG of atrial fibrillation",
     "align the centers of the two circles"), not a request for a new picture: with a canvas, an edit."""
+    if not after_talk and lx.ACTION_VERB.match(core):
+        return True
     if not _opens_with_instruction(core, after_talk):
         return False
     create = lx.EN_CREATE.match(core)
@@ -228,10 +239,10 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
     # After an edit, a close call between the two is one more edit of the same canvas.
     if has_canvas and not picture and previous is Route.EDIT and gen_p - edit_p < CLOSE_CALL / 2:
         picture = True
-    # "Heat the corn kernels in the picture", "the fruit in this photo when ripe": a short request that
-    # names the picture means the one on the canvas.
-    if has_canvas and not picture and _short(core) and lx.NAMES_THE_PICTURE.search(core):
-        return Decision(Route.EDIT, core, None, "names the picture on the canvas", confidence=gen_p + edit_p,
+    # "Heat the corn kernels in the picture", "use the object in the image as the main visual": a
+    # request that points at a picture means the one on the canvas.
+    if has_canvas and not picture and _refers_to_the_canvas(core):
+        return Decision(Route.EDIT, core, None, "points at the picture on the canvas", confidence=gen_p + edit_p,
                         by="rules")
     if has_canvas and not picture and _opens_with_edit_verb(core, after_talk):
         return Decision(Route.EDIT, core, None, f"{edit_signal(core)} with a canvas", confidence=gen_p + edit_p,

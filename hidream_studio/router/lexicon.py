@@ -209,7 +209,32 @@ CANVAS_REFERENCE = _rx(
 NAMES_THE_PICTURE = _rx(
     r"\b(?:in|of|from|on|into|inside|to)\s+(?:the|this)\s+(?:picture|image|photo|photograph|pic)\b|"
     r"\b(?:this|the given|the provided|the current|the original)\s+(?:picture|image|photo|photograph|pic)\b|"
-    r"\bthe question marks?\b|['\"]\?['\"]|图中|图里|图片中|图片里|照片中|照片里|这张图|这张照片|这幅图|原图"
+    r"\bthe question marks?\b|['\"]\?['\"]|\b(?:in|on|from) the (?:diagram|figure|graph)\b|"
+    r"图中|图里|图片中|图片里|照片中|照片里|这张图|这张照片|这幅图|原图"
+)
+# ... but these describe the new picture: "the colors in the image are warm", "this picture is in the
+# cubism style".
+DESCRIBES_THE_PICTURE = _rx(
+    r"\b(?:colou?rs?|style|lighting|mood|tone|composition|edges?|frame|atmosphere|background)\s+(?:in|of)\s+"
+    r"the\s+(?:image|picture|photo)\b|\b(?:this|the)\s+(?:picture|image|photo)\s+"
+    r"(?:is|follows|features|shows|depicts|captures|has|uses)\b"
+)
+# References that presume a picture, however long the message: "the object in the image", "the
+# burger in the picture", "based on its side view", "the image object". (Scene descriptions say
+# "in the foreground of the image", not "the X in the image".)
+REFERS_TO_A_PICTURE = _rx(
+    r"\bthe (?!(?:image|picture|photo|foreground|background|center|centre|middle|colou?rs?|edges?|frame|style|"
+    r"composition|lighting|mood|tone|atmosphere|corners?|left|right|top|bottom|sides?|borders?|rest)\b)\w+ "
+    r"(?:in|of|from) the (?:image|picture|photo)\b|\bthe (?:image|picture) object\b|"
+    r"\b(?:in|from|of) the (?:first|second|third|other|two|three) (?:and (?:second|third) )?(?:images?|pictures?|photos?)\b"
+)
+# In the first sentence ("Based on the given image, design ...", "Draw the front view of the object
+# based on its side view"): a given picture, not "This picture is in the cubism style", which
+# describes the new one, nor "the object" said again of a scene described before.
+GIVEN_PICTURE = _rx(
+    r"\b(?:this|the given|the provided|the current|the original|the uploaded|the attached)\s+"
+    r"(?:picture|image|photo)\b(?!\s+(?:is|follows|features|shows|depicts|captures|has|uses)\b)|"
+    r"\bbased on (?:its|the|this|these)\b|\bthe object\b"
 )
 EN_IMAGE_OF = _rx(
     r"^(?:(?:an?|one|the)\s+)?(?:new\s+)?(?:image|picture|pic|illustration)\s+(?:of|showing|with)\s+"
@@ -268,6 +293,12 @@ EN_AMBIGUOUS_VERBS = ["clear", "cool", "warm", "cut", "cover", "age", "set", "dr
                       "dress", "place", "mirror", "flip", "crop", "update", "circle", "outline", "connect",
                       "complete", "label", "mark", "lower", "raise", "dim", "blend", "stack", "trim",
                       "correct"]  # fmt: skip
+# Physical actions on what the picture shows ("pour the juice into the cup", "ignite the ribbon"): as
+# the opening word of a request with a canvas, an edit. (A rule only: not features of the model.)
+ACTION_VERBS = ["repair", "pour", "drip", "heat", "ignite", "boil", "stir", "spill", "sprinkle", "soak", "bake",
+                "roast", "squeeze", "peel", "slice", "chop", "crush", "unfold", "bend", "twist", "untie", "inflate",
+                "deflate", "shatter", "unwrap", "attach", "detach"]
+ACTION_VERB = _rx(rf"^(?:{_alt(ACTION_VERBS)})\b(?=\s+\w)")
 _EN_OBJECT = (r"it|its|this|that|these|those|the|a|an|some|her|him|his|them|their|everything|all|up|down|out|"
               r"off|in|away|over|more|less|to")
 EN_EDIT_VERB = _rx(
