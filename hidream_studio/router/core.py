@@ -16,6 +16,7 @@ import re
 from dataclasses import replace
 
 from ..domain import ChatKind, Decision, Route
+from . import canvas
 from . import lexicon as lx
 from .features import task_on_a_given_picture
 from .model import EDIT, GENERATE, HELP, NEGATIVE, SOCIAL, default_model
@@ -160,66 +161,6 @@ def _history_after_talk(core: str, model) -> Decision | None:
     return replace(command, reason=f"{command.reason} after talk")
 
 
-# "make it pretty", "turn it darker": an imperative on the picture itself is never conversation, even
-# when its words are praise; nor is a message that opens with a verb that only acts on pictures
-# ("crop photo", "enlarge this whole photo": lexicon.PICTURE_ONLY_VERBS). Booking-style talk ("make it for 4 people", "make it at 7") is left alone.
-_PICTURE_IMPERATIVE = re.compile(
-    r"^(?:make|turn|render|recolou?r|convert|transform)\s+(?:it|this|that|the\s+(?:image|picture|photo))\s+"
-    r"(?!for\b|at\b|on\b|to\b|by\b|in\b|a\s+(?:reservation|booking)\b)[a-z]", re.IGNORECASE)
-
-
-SHORT_WORDS, SHORT_CJK = 20, 40  # a request, not a scene description
-
-
-def _short(text: str) -> bool:
-    return len(CJK.findall(text)) <= SHORT_CJK and len(text.split()) <= SHORT_WORDS
-
-
-def _refers_to_the_canvas(core: str) -> bool:
-    """The request points at a picture already there: it names the picture in a short message, names
-    a thing in it ("the object in the image") or a given picture in its first sentence."""
-    if _short(core) and lx.NAMES_THE_PICTURE.search(core) and not lx.DESCRIBES_THE_PICTURE.search(core):
-        return True
-    first = re.split(r"(?<=[.;!?。；！？])\s*", core, maxsplit=1)[0]
-    return bool(lx.REFERS_TO_A_PICTURE.search(core) or lx.GIVEN_PICTURE.search(first))
-
-
-def _draws_the_canvas(core: str) -> bool:
-    """A request to draw / generate whose subject is the picture already there (lexicon.CANVAS_REFERENCE)."""
-    m = lx.EN_CREATE.match(core) or lx.ZH_CREATE.match(core)
-    if not (m and m.end() > 0):
-        return False
-    # Only where the request names its subject: the first sentence, its first dozen words (a long
-    # description goes on to say "this scene" or "the same colours" of the new picture itself).
-    subject = re.split(r"[.;!?。；！？]", core[m.end() :], maxsplit=1)[0]
-    subject = subject[:24] if CJK.search(subject) else " ".join(subject.split()[:12])
-    return bool(lx.CANVAS_REFERENCE.search(subject))
-
-
-def _opens_with_edit_verb(core: str, after_talk: bool) -> bool:
-    """An imperative edit verb opens the request ("modify it into an ECG of atrial fibrillation",
-    "align the centers of the two circles"), not a request for a new picture: with a canvas, an edit."""
-    if not after_talk and lx.ACTION_VERB.match(core):
-        return True
-    if not _opens_with_instruction(core, after_talk):
-        return False
-    create = lx.EN_CREATE.match(core)
-    return not (create and create.end() > 0) and lx.EN_EDIT_VERB.match(core).group(1).lower() not in lx.SHOWING_VERBS
-
-
-def _opens_with_instruction(core: str, after_talk: bool) -> bool:
-    """The request opens with an edit verb ("take away all the people", "put a tuxedo on the frog"):
-    a picture request, not conversation. Not after an interjection ("yes, make it", "ok, add it to my
-    calendar" answer a question), nor with verbs of everyday talk (lexicon.TALK_VERBS)."""
-    if after_talk or lx.TALK_IDIOM.match(core):
-        return False
-    m = lx.EN_EDIT_VERB.match(core)
-    if not m or " " not in core.strip():
-        return False
-    verb = m.group(1).lower()
-    return verb not in lx.TALK_VERBS and verb not in lx.EN_AMBIGUOUS_VERBS
-
-
 def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, model,
                 after_talk: bool = False) -> Decision:
     """The open decision: new image, edit of the canvas, or conversation (and which kind)."""
@@ -229,8 +170,7 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
     if has_canvas and task_on_a_given_picture(core):
         return Decision(Route.EDIT, core, None, "a task on the picture it describes", by="rules",
                         confidence=gen_p + edit_p)
-    if (_PICTURE_IMPERATIVE.match(core) or lx.PICTURE_ONLY_VERB.match(core)
-            or _opens_with_instruction(core, after_talk) or (has_canvas and _draws_the_canvas(core))):
+    if canvas.never_conversation(core, after_talk, has_canvas):
         chat_p = 0.0  # the choice is between the two picture routes
     if chat_p >= max(gen_p, edit_p):
         kind = max(CHAT_INTENTS, key=scores.__getitem__)
@@ -239,18 +179,10 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
     # After an edit, a close call between the two is one more edit of the same canvas.
     if has_canvas and not picture and previous is Route.EDIT and gen_p - edit_p < CLOSE_CALL / 2:
         picture = True
-    # "Heat the corn kernels in the picture", "use the object in the image as the main visual": a
-    # request that points at a picture means the one on the canvas.
-    if has_canvas and not picture and _refers_to_the_canvas(core):
-        return Decision(Route.EDIT, core, None, "points at the picture on the canvas", confidence=gen_p + edit_p,
-                        by="rules")
-    if has_canvas and not picture and _opens_with_edit_verb(core, after_talk):
-        return Decision(Route.EDIT, core, None, f"{edit_signal(core)} with a canvas", confidence=gen_p + edit_p,
-                        by="rules")
-    # "Draw the front view of this building": a request to draw what the canvas shows edits it.
-    if has_canvas and not picture and _draws_the_canvas(core):
-        return Decision(Route.EDIT, core, None, "asks to draw what is on the canvas", confidence=gen_p + edit_p,
-                        by="rules")
+    if has_canvas and not picture:
+        why = canvas.edit_of_the_canvas(core, after_talk)
+        if why:
+            return Decision(Route.EDIT, core, None, why, confidence=gen_p + edit_p, by="rules")
     if picture:
         signal = edit_signal(core) or "an instruction"
         if not has_canvas:

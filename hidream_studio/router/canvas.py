@@ -1,0 +1,97 @@
+"""Rules for a request that points at the picture on the canvas: where the intent model alone would
+be swayed by the words of a message, its structure decides between a new image and an edit (and
+rules out conversation). Each rule says why in its docstring; `docs/router.md` lists them with the
+held-out figures they were measured on.
+
+- never_conversation(): an imperative on the picture ("make it pretty", "crop photo", "take away all
+  the people", "draw the front view of this building") is a picture request, even when its words are
+  praise or talk;
+- edit_of_the_canvas(): with a canvas, a request that points at the picture, opens with an edit verb
+  or a physical action, or asks to draw what the canvas shows is an edit; returns the reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon as lx
+from .reading import CJK, edit_signal
+
+# "make it pretty", "turn it darker": an imperative on the picture itself is never conversation, even
+# when its words are praise; nor is a message that opens with a verb that only acts on pictures
+# ("crop photo", "enlarge this whole photo": lexicon.PICTURE_ONLY_VERBS). Booking-style talk ("make it
+# for 4 people", "make it at 7") is left alone.
+PICTURE_IMPERATIVE = re.compile(
+    r"^(?:make|turn|render|recolou?r|convert|transform)\s+(?:it|this|that|the\s+(?:image|picture|photo))\s+"
+    r"(?!for\b|at\b|on\b|to\b|by\b|in\b|a\s+(?:reservation|booking)\b)[a-z]", re.IGNORECASE)
+
+
+SHORT_WORDS, SHORT_CJK = 20, 40  # a request, not a scene description
+
+
+def short(text: str) -> bool:
+    """At most SHORT_WORDS words and SHORT_CJK Chinese characters."""
+    return len(CJK.findall(text)) <= SHORT_CJK and len(text.split()) <= SHORT_WORDS
+
+
+def refers_to_the_canvas(core: str) -> bool:
+    """The request points at a picture already there: it names the picture in a short message, names
+    a thing in it ("the object in the image") or a given picture in its first sentence."""
+    if short(core) and lx.NAMES_THE_PICTURE.search(core) and not lx.DESCRIBES_THE_PICTURE.search(core):
+        return True
+    first = re.split(r"(?<=[.;!?。；！？])\s*", core, maxsplit=1)[0]
+    return bool(lx.REFERS_TO_A_PICTURE.search(core) or lx.GIVEN_PICTURE.search(first))
+
+
+def draws_the_canvas(core: str) -> bool:
+    """A request to draw / generate whose subject is the picture already there (lexicon.CANVAS_REFERENCE)."""
+    m = lx.EN_CREATE.match(core) or lx.ZH_CREATE.match(core)
+    if not (m and m.end() > 0):
+        return False
+    # Only where the request names its subject: the first sentence, its first dozen words (a long
+    # description goes on to say "this scene" or "the same colours" of the new picture itself).
+    subject = re.split(r"[.;!?。；！？]", core[m.end() :], maxsplit=1)[0]
+    subject = subject[:24] if CJK.search(subject) else " ".join(subject.split()[:12])
+    return bool(lx.CANVAS_REFERENCE.search(subject))
+
+
+def opens_with_edit_verb(core: str, after_talk: bool) -> bool:
+    """An imperative edit verb opens the request ("modify it into an ECG of atrial fibrillation",
+    "align the centers of the two circles"), not a request for a new picture: with a canvas, an edit."""
+    if not after_talk and lx.ACTION_VERB.match(core):
+        return True
+    if not opens_with_instruction(core, after_talk):
+        return False
+    create = lx.EN_CREATE.match(core)
+    return not (create and create.end() > 0) and lx.EN_EDIT_VERB.match(core).group(1).lower() not in lx.SHOWING_VERBS
+
+
+def opens_with_instruction(core: str, after_talk: bool) -> bool:
+    """The request opens with an edit verb ("take away all the people", "put a tuxedo on the frog"):
+    a picture request, not conversation. Not after an interjection ("yes, make it", "ok, add it to my
+    calendar" answer a question), nor with verbs of everyday talk (lexicon.TALK_VERBS)."""
+    if after_talk or lx.TALK_IDIOM.match(core):
+        return False
+    m = lx.EN_EDIT_VERB.match(core)
+    if not m or " " not in core.strip():
+        return False
+    verb = m.group(1).lower()
+    return verb not in lx.TALK_VERBS and verb not in lx.EN_AMBIGUOUS_VERBS
+
+
+def never_conversation(core: str, after_talk: bool, has_canvas: bool) -> bool:
+    """An imperative on the picture: the choice is between a new image and an edit, never talk."""
+    return bool(PICTURE_IMPERATIVE.match(core) or lx.PICTURE_ONLY_VERB.match(core)
+                or opens_with_instruction(core, after_talk) or (has_canvas and draws_the_canvas(core)))
+
+
+def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
+    """Why a request the model took for a new image edits the canvas instead, or None. Called only
+    with a canvas."""
+    if refers_to_the_canvas(core):  # "heat the corn kernels in the picture", "the object in the image"
+        return "points at the picture on the canvas"
+    if opens_with_edit_verb(core, after_talk):  # "align the centers of the two circles"
+        return f"{edit_signal(core)} with a canvas"
+    if draws_the_canvas(core):  # "draw the front view of this building"
+        return "asks to draw what is on the canvas"
+    return None
