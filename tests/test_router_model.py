@@ -103,6 +103,8 @@ def test_previous_edit_tips_a_close_call_towards_another_edit():
 
     assert route("a hat", has_canvas=True, model=Even()).route is Route.GENERATE
     assert route("a hat", has_canvas=True, model=Even(), previous=Route.EDIT).route is Route.EDIT
+    assert route("a hat", has_canvas=True, model=Even(), previous=Route.UPLOAD).route is Route.EDIT
+    assert route("a hat", has_canvas=True, model=Even(), previous=Route.GENERATE).route is Route.GENERATE
     assert route("a hat", has_canvas=False, model=Even(), previous=Route.EDIT).route is Route.GENERATE
 
 

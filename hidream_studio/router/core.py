@@ -176,8 +176,8 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
         kind = max(CHAT_INTENTS, key=scores.__getitem__)
         return _chat(norm, _KIND[kind], f"conversation ({kind})", confidence=chat_p, by="classifier")
     picture = edit_p >= gen_p
-    # After an edit, a close call between the two is one more edit of the same canvas.
-    if has_canvas and not picture and previous is Route.EDIT and gen_p - edit_p < CLOSE_CALL / 2:
+    # After an edit or an upload, a close call between the two is an edit of that canvas.
+    if has_canvas and not picture and previous in (Route.EDIT, Route.UPLOAD) and gen_p - edit_p < CLOSE_CALL / 2:
         picture = True
     if has_canvas and not picture:
         why = canvas.edit_of_the_canvas(core, after_talk)
@@ -201,7 +201,8 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous
     has_canvas: the session has a current image (a head version) to edit.
     has_attachment: the message comes with an image; it always becomes a new root (UPLOAD), and the
     cleaned message is the instruction applied to it in the same turn ("" for none).
-    previous: the route of the session's previous turn, if known (a close call after an edit stays an edit).
+    previous: the route of the session's previous turn, if known (a close call after an edit or an upload
+    is an edit).
     model: the intent model (default: the shipped one, assets/router/router.npz).
 
     Rules decide explicit commands (undo / redo with counts, checkout, variation, upload, help,
