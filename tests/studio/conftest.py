@@ -1,7 +1,10 @@
-"""One studio home per test run, with the tiny checkpoints built once (real pipelines, random weights)."""
+"""One studio home per test run, with the tiny checkpoints built once (real pipelines, random weights);
+Debian's chromium for the browser tests."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 
 import pytest
@@ -58,3 +61,23 @@ def free_port() -> int:
 def port_factory():
     """For module-scoped fixtures that launch their own server."""
     return _free_port
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright (skipped where chromium is absent)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
+

@@ -18,21 +18,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from test_browser import CHROMIUM, FLAGS, TIMEOUT_MS, canvas_src, send, wait_versions
+from test_browser import TIMEOUT_MS, canvas_src, send, wait_versions
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 class Replicas:
