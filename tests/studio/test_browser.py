@@ -41,6 +41,18 @@ def page_url(request, tmp_path_factory, port_factory):
     studio.store.close()
 
 
+def picture_and_edit(page) -> tuple[str, str]:
+    """Type a new picture, then an edit of it; wait for each on the canvas. Returns the two canvas srcs."""
+    send(page, "a red circle on a blue background")
+    wait_versions(page, 1)
+    page.wait_for_function("document.querySelector('#canvas img') !== null")
+    first = canvas_src(page)
+    send(page, "make the circle green")
+    wait_versions(page, 2)
+    page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {first!r}")
+    return first, canvas_src(page)
+
+
 def canvas_src(page) -> str:
     return page.locator("#canvas img").first.get_attribute("src") or ""
 
@@ -67,15 +79,7 @@ def test_chat_edit_undo_select_reload(browser, page_url):
     page.goto(page_url, wait_until="load")
     page.locator("#chat-input textarea").first.wait_for()
 
-    send(page, "a red circle on a blue background")
-    wait_versions(page, 1)
-    page.wait_for_function("document.querySelector('#canvas img') !== null")
-    first = canvas_src(page)
-
-    send(page, "make the circle green")
-    wait_versions(page, 2)
-    page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {first!r}")
-    edited = canvas_src(page)
+    first, edited = picture_and_edit(page)
     assert "Edited v1 with E1" in page.locator("#chat").inner_text()
 
     # Thanks is conversation: a text reply, the same canvas, no new version.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from test_browser import TIMEOUT_MS, canvas_src, send, wait_versions
+from test_browser import TIMEOUT_MS, picture_and_edit, send, wait_versions
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,13 +102,7 @@ def test_a_session_continues_on_another_web_replica(browser, databases, tmp_path
 
         # On replica A: a picture and an edit of it.
         context, page = open_page(browser, url_a)
-        send(page, "a red circle on a blue background")
-        wait_versions(page, 1)
-        page.wait_for_function("document.querySelector('#canvas img') !== null")
-        first = canvas_src(page)
-        send(page, "make the circle green")
-        wait_versions(page, 2)
-        page.wait_for_function(f"document.querySelector('#canvas img').getAttribute('src') !== {first!r}")
+        picture_and_edit(page)
         state = carried(context.storage_state(), url_a, url_b)
         context.close()
         (session, tree), = replicas.trees().items()
