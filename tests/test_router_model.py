@@ -134,4 +134,5 @@ def test_router_train_and_eval_commands_on_the_project_phrasings(tmp_path, capsy
 def test_router_eval_without_the_sources_is_one_clear_line(tmp_path, capsys):
     code = main(["router", "eval", "--cache", str(tmp_path / "nowhere"), "--weights", str(WEIGHTS)])
     assert code == 2
-    assert capsys.readouterr().err.startswith("error: ")
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "--fetch" in err  # says how to get them

@@ -2,9 +2,10 @@
 
 hidream-studio router train --cache ~/.cache/hidream-studio/router-sources
     reads every "train" source of assets/router/DATA.md (cloning missing repositories into the cache)
-    plus the project's phrasings, and writes assets/router/router.npz
-hidream-studio router eval --json
+    plus the project's phrasings, and writes assets/router/router.bin
+hidream-studio router eval --json [--fetch]
     routes every example of every source with a canvas present and prints the per-source table
+    (--fetch: first fetch the sources missing from the cache, held-out ones included)
 --project-only uses only the phrasings kept in this repository (no network, no cache).
 """
 
@@ -37,6 +38,8 @@ def register(subparsers) -> None:
         else:
             p.add_argument("--json", action="store_true", help="print the table as JSON")
             p.add_argument("--mistakes", type=int, default=0, help="list up to N misrouted messages per source")
+            p.add_argument("--fetch", action="store_true",
+                           help="fetch the sources missing from the cache first (needs the network)")
             p.set_defaults(func=run_eval)
 
 
@@ -51,7 +54,7 @@ def _examples(args, split: str | None, clone: bool):
     try:
         return sources.load(args.cache, split=split, clone=clone)
     except (OSError, ValueError, subprocess.CalledProcessError) as exc:
-        hint = "" if clone else " (router train --cache DIR fetches them)"
+        hint = "" if clone else " (router eval --fetch --cache DIR fetches the missing ones)"
         raise UserError(f"cannot read the router's sources from {args.cache}: {exc}{hint}") from None
 
 
@@ -78,7 +81,7 @@ def run_eval(args, settings) -> int:  # noqa: ARG001
 
     model = IntentModel.load(args.weights or WEIGHTS)
     splits = {s.name: s.split for s in sources.SOURCES}
-    examples = _examples(args, None, clone=False)
+    examples = _examples(args, None, clone=args.fetch)
     if args.project_only:
         examples = project.handwritten()
     rows = evaluate.per_source(examples, model, splits, mistakes=args.mistakes)
