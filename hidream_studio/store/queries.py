@@ -43,9 +43,18 @@ def clean_title(title: str | None) -> str:
     return (title or "").strip()[:200]
 
 
+def new_session_id() -> str:
+    """An unguessable id (22 URL-safe characters) that does not start with "-": command lines would
+    take "--session -Dvn..." for an option."""
+    while True:
+        sid = secrets.token_urlsafe(16)
+        if not sid.startswith("-"):
+            return sid
+
+
 def insert_session(conn: Connection, title: str, owner: str | None) -> SessionInfo:
     now = utcnow()
-    row = {"id": secrets.token_urlsafe(16), "title": clean_title(title), "owner": owner,
+    row = {"id": new_session_id(), "title": clean_title(title), "owner": owner,
            "created_at": now, "updated_at": now, "head": None}  # fmt: skip
     conn.execute(sa.insert(t_sessions).values(**row))
     return session_info(row)

@@ -24,6 +24,16 @@ def test_ids_are_unguessable_and_titles_find_sessions(store):
     assert [s.id for s in store.list_sessions()] == [a.id, b.id]
 
 
+def test_session_ids_never_start_with_a_dash():
+    """A command line would read "--session -Dvn..." as an option; one id in 64 would start so."""
+    from hidream_studio.store.queries import new_session_id
+
+    ids = [new_session_id() for _ in range(3000)]
+    assert not [sid for sid in ids if sid.startswith("-")]
+    assert len(set(ids)) == len(ids) and all(len(sid) == 22 for sid in ids)
+    assert any("-" in sid for sid in ids)  # still the whole URL-safe alphabet inside
+
+
 def test_ensure_session_gets_or_creates(store):
     first, created = store.ensure_session("walk")
     assert created and first.title == "walk"
