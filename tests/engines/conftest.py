@@ -47,3 +47,13 @@ def source_image():
     img = Image.new("RGB", (96, 64), (30, 60, 200))
     ImageDraw.Draw(img).ellipse((20, 10, 60, 50), fill=(220, 30, 30))
     return img
+
+
+@pytest.fixture()
+def transformer_batches(engine):
+    """The batch size of every forward of `engine`'s transformer while the test runs, in order."""
+    sizes: list[int] = []
+    handle = engine.models.pipe.transformer.register_forward_hook(
+        lambda module, args, kwargs, out: sizes.append(kwargs["hidden_states"].shape[0]), with_kwargs=True)
+    yield sizes
+    handle.remove()

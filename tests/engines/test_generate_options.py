@@ -8,17 +8,11 @@ import pytest
 from hidream_studio.domain import GenerateRequest, InvalidParams, StepProgress
 
 
-def test_options_are_one_batched_run_each_equal_to_its_single_seed(engine):
+def test_options_are_one_batched_run_each_equal_to_its_single_seed(engine, transformer_batches):
     req = GenerateRequest("a red circle", seed=11, steps=3)
-    calls = []
-    transformer = engine.models.pipe.transformer
-    handle = transformer.register_forward_hook(lambda m, a, kw, out: calls.append(kw["hidden_states"].shape[0]),
-                                               with_kwargs=True)
     steps: list[StepProgress] = []
-    try:
-        options = engine.generate_options(req, 3, on_step=steps.append)
-    finally:
-        handle.remove()
+    options = engine.generate_options(req, 3, on_step=steps.append)
+    calls = list(transformer_batches)  # the batched run's forwards, before any single run below
     # One loop: a forward per step (x2 with guidance), each carrying all three candidates.
     assert [s.step for s in steps] == [1, 2, 3]
     assert set(calls) == {3 * (2 if options[0].guidance > 1 else 1)}
