@@ -204,6 +204,13 @@ CANVAS_REFERENCE = _rx(
     r"\bthe (?:blank|empty|missing) (?:space|square|cell|part|piece|area)s?\b|\bthe correct\b|['\"]\?['\"]|"
     r"\bwhat (?:it|he|she|they) (?:will|would|might) look like\b|这张|这幅|这些|图中|原图"
 )
+# Words of talk that may stand anywhere in a long message ("... but we got it done. Thanks so much.",
+# "That's all I need for now"): such a message stays open to conversation, however long.
+TALK_CUE = _rx(
+    r"\b(?:thanks?|thank you|thx|appreciate|that'?s all|that is all|sounds (?:good|great|perfect)|goodbye|bye|"
+    r"have a (?:nice|good|great) (?:day|night|evening)|i (?:liked|prefer(?:red)?) (?:it|the \w+ one) better)\b|"
+    r"谢谢|感谢|多谢|再见|拜拜|辛苦了|就这样|不用了"
+)
 # "the fruit in the picture", "this photo", "图中的": the message names the picture itself. In a short
 # message with a canvas that is the canvas (long scene descriptions say "in the image" of their own).
 NAMES_THE_PICTURE = _rx(
@@ -234,8 +241,49 @@ REFERS_TO_A_PICTURE = _rx(
 GIVEN_PICTURE = _rx(
     r"\b(?:this|the given|the provided|the current|the original|the uploaded|the attached)\s+"
     r"(?:picture|image|photo)\b(?!\s+(?:is|follows|features|shows|depicts|captures|has|uses)\b)|"
-    r"\bbased on (?:its|the|this|these)\b|\bthe object\b"
+    r"\bbased on (?:its|the|this|these)\b(?!\s*[\[{【])|\bthe object\b"
 )
+# Words that presume a picture the user gives, wherever they stand in a message: "based on my uploaded
+# photo", "the reference image", "image 2", "原图", "图2", "上传的照片", "参考图片". A request for a
+# new picture has no such picture to speak of.
+EN_GIVEN_PICTURE_ANYWHERE = _rx(
+    r"\b(?:uploaded|attached|reference|input|source)\s+(?:image|photo|picture|pic|illustration|drawing|selfie|"
+    r"photograph|artwork)s?\b|\b(?:my|the user's)\s+(?:uploaded\s+)?(?:photo|picture|selfie|image|portrait|"
+    r"photograph)s?\b|\bthe user(?:'s)?\b(?!\s+interface)|\b(?:keep|keeping|preserve|preserving|retain|retaining)\s+"
+    r"(?:the|their|his|her)\s+(?:face|facial features|identity|likeness)\b|"
+    r"\bthe (?:person|people|character|characters|subject|man|woman|girl|boy|couple|pet) "
+    r"(?:in|from|of) the (?:photo|image|picture|illustration|photograph)\b|\b(?:image|picture|photo) [1-4]\b"
+)
+ZH_GIVEN_PICTURE_ANYWHERE = _rx(
+    r"原图|原始(?:图像|图片|照片)|原照片|(?<![0-9])图[一二三四1-4](?![0-9])|上传的|上传(?:图|照)|所附|附图|附件|随附|"
+    r"输入的?(?:图片|图像|照片)|参考(?:图|照片)|提供的(?:照片|图片|图像)|(?:我|用户)的(?:照片|自拍|头像)|用户形象|"
+    r"原本的|保持(?:人脸|面部|人物的?(?:面部|身份|特征|五官|姿势))|保留(?:人物|原图|原有)"
+)
+# In the first sentence of a Chinese request: "修复并为这张照片上色", "让图片中的人直视前方", "将图像转换为
+# 等距视图", "用这些食材为我做一顿午餐", "使该对象透明". A message that opens with "这幅图像以…风格" or
+# "这张照片捕捉了…" describes the new picture: "这张照片" at the very start counts only before a
+# judgement of it ("这张照片很无聊").
+ZH_GIVEN_PICTURE = _rx(
+    r"(?<=\S)(?:这|此|该)(?:张|幅|个|副)?(?:照片|图片|图像|插图|插画|相片|截图|图画书|说明图|平面图|画作|图)|"
+    r"^(?:这|此|该)(?:张|幅|个)?(?:照片|图片|图像|图)(?:很|太|有点|不够|看起来|里的|中的|上的)|"
+    r"(?:照片|图片|图像|插图|插画|相片|影像|图)(?:中|里|上)的?(?:人|角色|主体|物|动物|猫|狗|车|建筑|女|男|孩|内容)|"
+    r"图片人物|场景中的(?:角色|人物)|"
+    r"(?:该|此)(?:对象|动物|人物?|角色|位置|物体|主体|建筑|产品|商品|标志)|"
+    r"^(?:将|把)(?:图像|照片|图片|画面|角色|人物|主体|对象)|"
+    r"^(?:请|帮我)?(?:将|把|用|使用|根据|基于|让|给|为|对|绘制|创建|制作|生成|画出?|修复|增强|移除|删除|擦除|提取|截取)"
+    r"这(?:条|个|辆|位|只|件|些|张|幅|两个|两位|座|栋|株|棵|对|份|名)"
+)
+# A fill-in slot of a prompt template ("Transform the {❄️} into ...", "a [Real Object]"): the user names
+# the thing there, it is not a thing on the canvas.
+SLOT = _rx(r"[\[{【][^\]}】]{1,40}[\]}】]")
+# A later sentence that asks to draw the answer: "If you are playing as 'O', what would your next move
+# be? Draw it.", "…的位置在哪里？画出来".
+DRAW_THE_ANSWER = _rx(
+    r"^(?:now\s+)?(?:draw|show|mark|circle|highlight|paint|sketch|illustrate)\s+(?:it|this|that|them|the answer|"
+    r"your answer|the result|the solution)\b|^(?:请)?(?:画出来|画出|标出|圈出)"
+)
+# "请将杞人忧天的样子画出来" (draw what X looks like): a new picture of X, unless X is on the canvas.
+ZH_DRAW_OUT = _rx(r"^(?:将|把)(?P<subject>.+?)(?:画|绘制|描绘|表现)出来$")
 EN_IMAGE_OF = _rx(
     r"^(?:(?:an?|one|the)\s+)?(?:new\s+)?(?:image|picture|pic|illustration)\s+(?:of|showing|with)\s+"
 )

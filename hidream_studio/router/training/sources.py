@@ -5,13 +5,16 @@ up in a cache folder (CACHE/owner+name/repo, a bare mirror, or CACHE/owner+name,
 missing one is cloned from GitHub into the cache (the only step that needs the network).
 assets/router/DATA.md is the human-readable card of this list; keep the two in step.
 
-split: "train" sources teach the shipped model; "heldout" sources never do - they measure it.
+split: "train" sources teach the shipped model; "heldout" sources never do - they measure it; "dev"
+sources are not trained on either, but their misses were read to write the router's rules (so their
+figures are not a held-out measure).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import zipfile
 from collections.abc import Callable, Iterable
@@ -165,6 +168,23 @@ def oneig_zh(repo: Repo) -> list[str]:
     return _csv_column(repo, "OneIG-Bench-ZH.csv", "prompt_cn")
 
 
+def unigenbench_en(repo: Repo) -> list[str]:
+    """The "prompt_en" of every row of data/test_prompts_en.csv and data/test_prompts_en_long.csv
+    (the same 600 scenes, short and long)."""
+    return [t for name in ("test_prompts_en", "test_prompts_en_long") for t in _csv_column(repo, f"data/{name}.csv", "prompt_en")]
+
+
+def unigenbench_zh(repo: Repo) -> list[str]:
+    """The "prompt_zh" of every row of data/test_prompts_zh.csv and data/test_prompts_zh_long.csv."""
+    return [t for name in ("test_prompts_zh", "test_prompts_zh_long") for t in _csv_column(repo, f"data/{name}.csv", "prompt_zh")]
+
+
+def coco_cn(repo: Repo) -> list[str]:
+    """The caption (second column) of every line of data/coco-cn_ext.icap2020.txt: Chinese sentences
+    written for COCO images ("三个甜甜圈旁边放着三种不同口味的蘸酱"), each the description of a picture."""
+    return [line.split("\t", 1)[1] for line in _lines(repo, "data/coco-cn_ext.icap2020.txt") if "\t" in line]
+
+
 def i2ebench(repo: Repo) -> list[str]:
     """The instructions of EditData/<dimension>/<dimension>*.json: both the original ("ori_exp")
     and the rephrased ("div_exp") wording, de-duplicated; those that open like a request for a new
@@ -242,6 +262,137 @@ def kris_bench(repo: RawFiles) -> list[str]:
             if isinstance(item.get("ins_en"), str)]
 
 
+def _gpt4o_cases(repo: Repo) -> list[dict]:
+    import yaml
+
+    paths = [p for p in repo.ls("cases") if p.endswith("/case.yml")]
+    return [yaml.safe_load(blob) for blob in repo.read_many(paths).values()]
+
+
+# A reference note that makes the picture optional ("（可选）上传自定义 Logo 图片。"): such a prompt is
+# both a request for a new picture and an edit, so it is left out of both sets.
+OPTIONAL_REFERENCE = ("可选", "（可选", "(可选", "optional", "(optional")
+
+
+def _gpt4o(repo: Repo, field: str, needs_picture: bool) -> list[str]:
+    texts = []
+    for case in _gpt4o_cases(repo):
+        note = (case.get("reference_note") or "").strip()
+        if note.lower().startswith(OPTIONAL_REFERENCE):
+            continue
+        if bool(note) == needs_picture and isinstance(case.get(field), str):
+            texts.append(case[field])
+    return texts
+
+
+def gpt4o_edit_zh(repo: Repo) -> list[str]:
+    """The Chinese "prompt" of every cases/*/case.yml whose "reference_note" names a picture the user
+    uploads ("一张情侣照片。"): a request on a given picture. Optional references are left out."""
+    return _gpt4o(repo, "prompt", needs_picture=True)
+
+
+def gpt4o_edit_en(repo: Repo) -> list[str]:
+    """The same cases' English "prompt_en"."""
+    return _gpt4o(repo, "prompt_en", needs_picture=True)
+
+
+def gpt4o_generate_zh(repo: Repo) -> list[str]:
+    """The Chinese "prompt" of every case with an empty "reference_note": a new picture."""
+    return _gpt4o(repo, "prompt", needs_picture=False)
+
+
+def gpt4o_generate_en(repo: Repo) -> list[str]:
+    """The same cases' English "prompt_en"."""
+    return _gpt4o(repo, "prompt_en", needs_picture=False)
+
+
+def _nano_banana_edits(repo: Repo, path: str) -> list[str]:
+    """The prompt (first fenced block) of every "### " case of `path` whose table shows an input
+    picture (an images/.../input*.jpg cell)."""
+    texts = []
+    for case in repo.read(path).decode("utf-8").split("\n### ")[1:]:
+        table, _, rest = case.partition("```")
+        block = re.match(r"[^\n]*\n(.*?)```", rest, re.S)
+        if block and re.search(r"images/[^\s\"']*input[^\s\"']*\.(?:jpe?g|png|webp)", table, re.I):
+            texts.append(block.group(1).strip())
+    return texts
+
+
+def nano_banana_edit_zh(repo: Repo) -> list[str]:
+    """The prompt of every case of README.md that shows an input picture ("修复并为这张照片上色"):
+    requests people shared for an image editor, each made on a given picture."""
+    return _nano_banana_edits(repo, "README.md")
+
+
+def nano_banana_edit_en(repo: Repo) -> list[str]:
+    """The same rule over README_en.md."""
+    return _nano_banana_edits(repo, "README_en.md")
+
+
+CHITCHAT_PATH = "samples/csharp/assistants/virtual-assistant/VirtualAssistantSample/Deployment/Resources/QnA"
+# A chit-chat question that asks for a picture ("Can you draw something?", "Take a photo", "给我画个画")
+# is a picture request in this studio, whatever the chit-chat set answers: left out.
+PICTURE_WORDS = re.compile(r"\b(?:draw\w*|paint\w*|pictures?|photo\w*|images?|sketch\w*|selfies?|pic)\b|画|图|照|相片",
+                           re.IGNORECASE)
+
+
+def _chitchat(repo: Repo, locale: str) -> list[str]:
+    text = repo.read(f"{CHITCHAT_PATH}/{locale}/Chitchat.qna").decode("utf-8-sig")
+    questions = [m.group(1) for m in re.finditer(r"^(?:## \?|-) (.+)$", text, re.MULTILINE)]
+    return [q for q in questions if not PICTURE_WORDS.search(q)]
+
+
+def chitchat_en(repo: Repo) -> list[str]:
+    """Every question of every QnA pair of en-us/Chitchat.qna (the "## ?" line and its "- " variants:
+    "Are you a bot?", "You're so boring", "Good night"), less those with a picture word (PICTURE_WORDS)."""
+    return _chitchat(repo, "en-us")
+
+
+def chitchat_zh(repo: Repo) -> list[str]:
+    """The same rule over zh-cn/Chitchat.qna ("你是机器人吗", "晚安")."""
+    return _chitchat(repo, "zh-cn")
+
+
+# ChatterBot corpus categories of everyday talk (the others are quiz questions and their short answers).
+CHATTERBOT_CATEGORIES = ("greetings", "conversations", "emotion", "humor", "ai", "botprofile", "psychology", "gossip")
+
+
+def _chatterbot(repo: Repo, language: str) -> list[str]:
+    import yaml
+
+    paths = [f"chatterbot_corpus/data/{language}/{c}.yml" for c in CHATTERBOT_CATEGORIES]
+    return [str(conversation[0]) for blob in repo.read_many(paths).values()
+            for conversation in yaml.safe_load(blob)["conversations"] if conversation]
+
+
+def chatterbot_en(repo: Repo) -> list[str]:
+    """The opening line of every conversation of chatterbot_corpus/data/english/<category>.yml, for the
+    CHATTERBOT_CATEGORIES of everyday talk ("Good morning, how are you?", "Tell me a joke")."""
+    return _chatterbot(repo, "english")
+
+
+def chatterbot_zh(repo: Repo) -> list[str]:
+    """The same rule over chatterbot_corpus/data/chinese ("早上好，你好吗?", "你真刻薄")."""
+    return _chatterbot(repo, "chinese")
+
+
+# CLINC150's intents of pure conversation: the whole small_talk domain (thanks, goodbyes, greetings,
+# questions about the assistant, jokes) and the meta domain's yes / no / maybe / repeat.
+CLINC_SOCIAL_INTENTS = {
+    "who_made_you", "meaning_of_life", "who_do_you_work_for", "do_you_have_pets", "what_are_your_hobbies",
+    "fun_fact", "what_is_your_name", "where_are_you_from", "goodbye", "thank_you", "greeting", "tell_joke",
+    "are_you_a_bot", "how_old_are_you", "what_can_i_ask_you", "yes", "no", "maybe", "repeat",
+}  # fmt: skip
+
+
+def clinc_social(repo: Repo) -> list[str]:
+    """Every utterance (train, val and test) of data/data_full.json whose intent is one of
+    CLINC_SOCIAL_INTENTS ("thanks for helping", "nope that's not it", "tell me a dog joke")."""
+    data = json.loads(repo.read("data/data_full.json"))
+    return [text for split in ("train", "val", "test") for text, intent in data[split]
+            if intent in CLINC_SOCIAL_INTENTS]
+
+
 # Dialogue acts that make a user turn pure conversation (no request the studio could act on).
 SGD_SOCIAL_ACTS = {"THANK_YOU", "GOODBYE", "NEGATE", "AFFIRM", "SELECT"}
 
@@ -311,7 +462,7 @@ class Source:
     licence: str
     lang: str
     intent: str
-    split: str  # "train" | "heldout"
+    split: str  # "train" | "dev" | "heldout"
     read: Callable[[Repo], list[str]]
     raw: bool = False  # files fetched one by one (RawFiles), not a clone
 
@@ -329,6 +480,12 @@ class Source:
         return out
 
 
+NANO_BANANA_COMMIT = "7d344750a40e9061821d4fdf1ef22bdc3a970ead"
+CHITCHAT_COMMIT = "08ad18f11250dc2f301dd33a27672184ea9624c4"
+UNIGENBENCH_COMMIT = "49d0bcebb0b9418d975d3957c2fee10f34811d14"
+CHATTERBOT_COMMIT = "a01efece26661309b870af0251d96f94ee09fb19"
+GPT4O_COMMIT = "3ed4dbb0f1ae6f7385c81e1fcea48d9eefd2e596"
+
 SOURCES: tuple[Source, ...] = (
     # new images, English
     Source("partiprompts", "google-research/parti", "5a657978134374ce28973948331b319adef164bd", "Apache-2.0",
@@ -337,15 +494,25 @@ SOURCES: tuple[Source, ...] = (
            "en", GENERATE, "train", t2i_compbench),
     Source("dpg-bench", "TencentQQGYLab/ELLA", "3c228f1dc6c4d3cad0a47493816151a419f14db3", "Apache-2.0",
            "en", GENERATE, "train", dpg_bench),
+    Source("unigenbench-en", "CodeGoat24/UniGenBench", UNIGENBENCH_COMMIT, "CC-BY-4.0",
+           "en", GENERATE, "train", unigenbench_en),
     Source("geneval", "djghosh13/geneval", "af4902f24d3ca90ebbb446dd9891a59e0f82725f", "MIT",
            "en", GENERATE, "heldout", geneval),
     Source("oneig-bench-en", "OneIG-Bench/OneIG-Benchmark", "41b49831e79e6dde5323618c164da1c4cf0f699d",
            "none stated", "en", GENERATE, "heldout", oneig_en),
+    Source("gpt4o-generate-en", "jamez-bondos/awesome-gpt4o-images", GPT4O_COMMIT, "CC-BY-4.0",
+           "en", GENERATE, "heldout", gpt4o_generate_en),
     # new images, Chinese
+    Source("gpt4o-generate-zh", "jamez-bondos/awesome-gpt4o-images", GPT4O_COMMIT, "CC-BY-4.0",
+           "zh", GENERATE, "heldout", gpt4o_generate_zh),
     Source("oneig-bench-zh", "OneIG-Bench/OneIG-Benchmark", "41b49831e79e6dde5323618c164da1c4cf0f699d",
            "none stated", "zh", GENERATE, "heldout", oneig_zh),
     Source("hunyuandit-prompts", "Tencent/HunyuanDiT", "368280ec35119ed2741a30cc5b40aafde34f8a8a",
            "Tencent Hunyuan Community License", "zh", GENERATE, "heldout", hunyuan_dit),
+    Source("unigenbench-zh", "CodeGoat24/UniGenBench", UNIGENBENCH_COMMIT, "CC-BY-4.0",
+           "zh", GENERATE, "train", unigenbench_zh),
+    Source("coco-cn-captions", "li-xirong/coco-cn", "22b218e394627df60ee3a05a72be080624728a99", "MIT",
+           "zh", GENERATE, "train", coco_cn),
     Source("crosswoz-attractions", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
            "zh", GENERATE, "train", crosswoz_attractions),
     # edits, English
@@ -363,7 +530,15 @@ SOURCES: tuple[Source, ...] = (
            "en", EDIT, "heldout", kris_bench, raw=True),
     Source("step1x-edit-en", "stepfun-ai/Step1X-Edit", "570eba6ebda0c45c013983a483afbf2fd12bfcbc", "Apache-2.0",
            "en", EDIT, "heldout", step1x_en),
+    Source("nano-banana-edit-en", "PicoTrex/Awesome-Nano-Banana-images", NANO_BANANA_COMMIT, "CC-BY-4.0",
+           "en", EDIT, "dev", nano_banana_edit_en),
+    Source("gpt4o-edit-en", "jamez-bondos/awesome-gpt4o-images", GPT4O_COMMIT, "CC-BY-4.0",
+           "en", EDIT, "heldout", gpt4o_edit_en),
     # edits, Chinese
+    Source("nano-banana-edit-zh", "PicoTrex/Awesome-Nano-Banana-images", NANO_BANANA_COMMIT, "CC-BY-4.0",
+           "zh", EDIT, "dev", nano_banana_edit_zh),
+    Source("gpt4o-edit-zh", "jamez-bondos/awesome-gpt4o-images", GPT4O_COMMIT, "CC-BY-4.0",
+           "zh", EDIT, "heldout", gpt4o_edit_zh),
     Source("step1x-edit-zh", "stepfun-ai/Step1X-Edit", "570eba6ebda0c45c013983a483afbf2fd12bfcbc", "Apache-2.0",
            "zh", EDIT, "heldout", step1x_zh),
     # conversation
@@ -371,6 +546,16 @@ SOURCES: tuple[Source, ...] = (
            "e852981ae34990f4358979625854259302feaa78", "CC-BY-SA-4.0", "en", SOCIAL, "train", sgd_train),
     Source("sgd-devtest", "google-research-datasets/dstc8-schema-guided-dialogue",
            "e852981ae34990f4358979625854259302feaa78", "CC-BY-SA-4.0", "en", SOCIAL, "heldout", sgd_heldout),
+    Source("clinc150-small-talk", "clinc/oos-eval", "828f8093932c8fe6ca7936c3d2e52903b1c523de", "CC-BY-3.0",
+           "en", SOCIAL, "heldout", clinc_social),
+    Source("chitchat-en", "microsoft/botframework-solutions", CHITCHAT_COMMIT, "MIT",
+           "en", SOCIAL, "train", chitchat_en),
+    Source("chitchat-zh", "microsoft/botframework-solutions", CHITCHAT_COMMIT, "MIT",
+           "zh", SOCIAL, "train", chitchat_zh),
+    Source("chatterbot-en", "gunthercox/chatterbot-corpus", CHATTERBOT_COMMIT, "BSD-3-Clause",
+           "en", SOCIAL, "heldout", chatterbot_en),
+    Source("chatterbot-zh", "gunthercox/chatterbot-corpus", CHATTERBOT_COMMIT, "BSD-3-Clause",
+           "zh", SOCIAL, "heldout", chatterbot_zh),
     Source("crosswoz-val", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
            "zh", SOCIAL, "train", crosswoz_val),
     Source("crosswoz-test", "thu-coai/CrossWOZ", "df82c9fdff91b9b130f2d6b89110d3870ba6260e", "Apache-2.0",
