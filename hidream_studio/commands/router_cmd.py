@@ -86,7 +86,8 @@ def run_eval(args, settings) -> int:  # noqa: ARG001
         examples = project.handwritten()
     rows = evaluate.per_source(examples, model, splits, mistakes=args.mistakes)
     rows.append(evaluate.mixed_turn_rows(project.mixed_turns(), model))
-    rows.sort(key=lambda r: (r["split"] != "heldout", r["lang"], r["source"]))
+    order = {"heldout": 0, "dev": 1, "train": 2}
+    rows.sort(key=lambda r: (order.get(r["split"], 3), r["lang"], r["source"]))
     if args.json:
         json.dump({"weights": str(args.weights or WEIGHTS), "canvas": True, "sources": rows}, sys.stdout,
                   ensure_ascii=False, indent=1)

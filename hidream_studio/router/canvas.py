@@ -118,12 +118,20 @@ def long_description(core: str, after_talk: bool) -> bool:
     return not after_talk and not short(core) and not lx.TALK_CUE.search(core)
 
 
+def acts_on_what_is_there(core: str) -> bool:
+    """A physical action, a placement, lines drawn or a later state of what is shown ("ignite this
+    magnesium ribbon", "Changes after global warming"): with a canvas, never conversation."""
+    return bool(lx.ACTION_VERB.match(core) or lx.LATER_STATE.search(core) or lx.KEEPS_OR_REMOVES.search(core)
+                or lx.PLACES_ON_A_THING.match(first_sentence(core)) or lx.DRAWS_LINES_ON.search(first_sentence(core)))
+
+
 def never_conversation(core: str, after_talk: bool, has_canvas: bool) -> bool:
     """An imperative on the picture or a long description: the choice is between a new image and an
     edit, never talk."""
     return bool(PICTURE_IMPERATIVE.match(core) or lx.PICTURE_ONLY_VERB.match(core)
                 or opens_with_instruction(core, after_talk) or (has_canvas and draws_the_canvas(core))
-                or long_description(core, after_talk) or draws_the_answer(core))
+                or long_description(core, after_talk) or draws_the_answer(core)
+                or (has_canvas and acts_on_what_is_there(core)))
 
 
 def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
@@ -137,6 +145,16 @@ def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
         return "asks to draw what is on the canvas"
     if draws_the_answer(core):  # "what would your next move be? Draw it."
         return "asks to draw its answer on the canvas"
+    if lx.PLACES_ON_A_THING.match(first_sentence(core)):  # "Place Italy's most famous pasta on the plate"
+        return "places a thing on one already there"
+    if lx.KEEPS_A_PART.search(core):  # "... Keep the pizza clearly showcased"
+        return "keeps part of the picture on the canvas"
+    if lx.DRAWS_LINES_ON.search(first_sentence(core)):  # "connect the objects on the left ... using lines"
+        return "draws lines on the picture on the canvas"
+    if lx.LATER_STATE.search(core):  # "Appearance after global warming", "after 2 hours"
+        return "a later state of what the canvas shows"
+    if lx.FITTING_PLACE.search(core) or lx.KEEPS_OR_REMOVES.search(core):  # "at the appropriate location"
+        return "acts on a place or part of the picture on the canvas"
     return None
 
 

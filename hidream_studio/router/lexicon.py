@@ -236,12 +236,51 @@ REFERS_TO_A_PICTURE = _rx(
     r"\b(?:in|from|of) the (?:first|second|third|other|two|three) (?:and (?:second|third) )?(?:images?|pictures?|photos?)\b"
 )
 # In the first sentence ("Based on the given image, design ...", "Draw the front view of the object
-# based on its side view"): a given picture, not "This picture is in the cubism style", which
+# based on its side view", "using the skateboarder image", "with the cat as the main subject"): a
+# given picture, not "This picture is in the cubism style", which
 # describes the new one, nor "the object" said again of a scene described before.
 GIVEN_PICTURE = _rx(
     r"\b(?:this|the given|the provided|the current|the original|the uploaded|the attached)\s+"
     r"(?:picture|image|photo)\b(?!\s+(?:is|follows|features|shows|depicts|captures|has|uses)\b)|"
-    r"\bbased on (?:its|the|this|these)\b(?!\s*[\[{【])|\bthe object\b"
+    r"\bbased on (?:its|the|this|these)\b(?!\s*[\[{【])|\bthe object\b|"
+    r"\bthe\s+(?!picture\b|photo\b)[\w'-]+\s+(?:image|photo|picture)\b(?!\s+(?:of|is|shows|features|frame|album|booth)\b)|"
+    r"\bthe\s+(?:[\w'-]+\s+){0,3}?[\w'-]+\s+as\s+the\s+(?:main|primary|central|visual|focal)\b"
+)
+# An instruction to keep part of a picture as it is ("... Keep the pizza clearly showcased", "and
+# preserve her face"): there is a picture to keep it from.
+KEEPS_A_PART = _rx(
+    r"(?:^|[.;!?,]\s*|\band\s+)(?:keep|maintain|preserve|retain)\s+(?:the|its|their|his|her)\s+(?!(?:background|"
+    r"composition|colou?r palette|overall|image|design|style|text|layout|mood|lighting)\b)"
+)
+# Lines drawn between or along things already there ("Please connect the objects on the left with the
+# colors on the right using lines", "use a red line to mark the path"): an annotation of the canvas.
+DRAWS_LINES_ON = _rx(
+    r"\b(?:connect|mark|trace|circle|label|link)\b[^.]*\blines?\b|\blines?\b[^.]*\b(?:to\s+)?(?:connect|mark|trace)\b"
+)
+# What a thing becomes: "Appearance after global warming", "Changes in the glasses when ...", "... after
+# a period of time", "after 2 hours": a later state of what the canvas shows.
+LATER_STATE = _rx(
+    r"^(?:the\s+)?(?:appearance|changes?|state|look|condition|symptoms?)\s+(?:of|after|following|in|during|when)\b|"
+    r"\bafter\s+(?:a\s+(?:long\s+)?period\s+of\s+time|a\s+(?:long\s+)?time|some\s+time|a\s+while|"
+    r"\d+\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)|(?:one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|several|many)\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?))\b"
+)
+# A place the picture has to offer: "apply a bandage at the appropriate location", "activate the
+# corresponding lights", "select the appropriate stone".
+FITTING_PLACE = _rx(
+    r"\bthe\s+(?:appropriate|corresponding|correct|proper)\s+(?:location|site|spot|position|place|area|cell|square|"
+    r"lights?|stone|piece|positions|places|parts?)\b"
+)
+# A clause that removes or keeps only part of what is shown, wherever it stands ("In a soccer match, the
+# right side is out of bounds, remove the balls that are out of play", "only keep the ray at the
+# critical angle").
+KEEPS_OR_REMOVES = _rx(
+    r"(?:^|[,;]\s*)(?:only\s+(?:keep|retain|leave|show)|(?:remove|delete|erase|retain)\s+(?:the|all|every|any))\b"
+)
+# Placing a thing on, in or beside a thing already named ("Place Italy's most famous pasta on the plate",
+# "put a smiley face on the bandaid"): with a canvas, an edit of it.
+PLACES_ON_A_THING = _rx(
+    r"^(?:place|put|stick|hang|lay|set)\b.*\b(?:on|onto|in|into|beside|next to|under|above|near|inside)\s+the\s+\w+"
 )
 # Words that presume a picture the user gives, wherever they stand in a message: "based on my uploaded
 # photo", "the reference image", "image 2", "原图", "图2", "上传的照片", "参考图片". A request for a
@@ -307,6 +346,7 @@ EN_EDIT_VERBS = [
     "restyle", "stylize", "stylise", "age", "saturate", "desaturate", "invert", "clean", "edit", "modify",
     "adjust", "set", "get rid of", "take out", "take away", "take off", "put on", "paint over", "redo",
     "show", "use", "give it", "add in", "bring", "drop", "cut", "smooth", "warm", "cool", "fade", "tweak",
+    "center", "centre", "position",
     "update", "alter", "repaint", "recolor", "relight", "re-light", "re-color", "clear", "extract", "isolate",
     "colorize", "colourize", "restore", "retouch", "cut out",
     # marking up a picture (a diagram, a puzzle, a map): "mark the shortest path", "highlight the exit"
@@ -340,7 +380,7 @@ TALK_IDIOM = _rx(r"^(?:give|take)\s+(?:it|that|this)\s+a\s+(?:try|go|shot|whirl|
 EN_AMBIGUOUS_VERBS = ["clear", "cool", "warm", "cut", "cover", "age", "set", "drop", "fill", "fade", "smooth",
                       "dress", "place", "mirror", "flip", "crop", "update", "circle", "outline", "connect",
                       "complete", "label", "mark", "lower", "raise", "dim", "blend", "stack", "trim",
-                      "correct"]  # fmt: skip
+                      "correct", "center", "centre", "position", "reposition"]  # fmt: skip
 # Physical actions on what the picture shows ("pour the juice into the cup", "ignite the ribbon"): as
 # the opening word of a request with a canvas, an edit. (A rule only: not features of the model.)
 ACTION_VERBS = ["repair", "pour", "drip", "heat", "ignite", "boil", "stir", "spill", "sprinkle", "soak", "bake",
