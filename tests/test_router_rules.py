@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from hidream_studio.domain import Route
-from hidream_studio.router import route
+from hidream_studio.router import canvas, route
 from hidream_studio.router.features import feature_names, task_on_a_given_picture
 from hidream_studio.router.training import project, sources
 
@@ -163,3 +163,107 @@ def test_requests_that_point_at_a_given_picture_edit_it(message):
 ])  # fmt: skip
 def test_descriptions_of_the_new_picture_stay_new_pictures(message):
     assert route(message, has_canvas=True).route is Route.GENERATE
+
+
+@pytest.mark.parametrize("message", [
+    "把照片里的小狗换成一只猫", "根据我上传的照片做一个Q版贴纸", "让图2中的人物穿上图1的外套",
+    "保持人物的面部特征，把背景换成海边", "修复这张老照片，再把它变成彩色",
+    "Turn my uploaded selfie into a watercolor portrait", "Create a sticker of the user as a superhero with a red cape",
+    "Use the reference image to dress the girl in a red coat",
+])  # fmt: skip
+def test_a_picture_the_user_gives_is_edited_in_both_languages(message):
+    assert route(message, has_canvas=True).route is Route.EDIT
+
+
+@pytest.mark.parametrize("message", [
+    "这幅图像以水彩风格呈现。湖边有一座小木屋，屋顶上落满了雪。", "这张照片捕捉了一只在雪地里奔跑的狐狸",
+    "Transform the {🍩} into a fluffy plush toy on a pastel background", "将守株待兔的故事画出来",
+])  # fmt: skip
+def test_descriptions_templates_and_stories_to_draw_stay_new_pictures(message):
+    assert route(message, has_canvas=True).route is Route.GENERATE
+
+
+@pytest.mark.parametrize("message", [
+    "Here is a tic-tac-toe board where X has two in a row. What is the winning move? Draw it.",
+    "Appearance of the apple after a week on the kitchen counter",
+    "Connect each animal on the left to its food on the right with lines",
+    "Put a candle on the cake", "Apply a bandage at the appropriate spot",
+    "At the party, remove the balloons that are red", "Ignite the candle on the left",
+])  # fmt: skip
+def test_what_a_request_does_to_the_things_shown_edits_them(message):
+    assert route(message, has_canvas=True).route is Route.EDIT
+
+
+def test_a_long_description_is_a_picture_and_long_thanks_stay_conversation():
+    scene = ("在一个下着小雨的清晨，古老的石桥上站着一位撑着红伞的姑娘，桥下的河水泛着涟漪，"
+             "远处的山峦笼罩在薄雾之中，屋檐下挂着一排灯笼。")
+    assert canvas.long_description(scene, after_talk=False)
+    assert route(scene, has_canvas=True).route is Route.GENERATE
+    for thanks in ("Thanks so much, that is exactly the birthday card I had in mind for my daughter and she is "
+                   "going to love every little detail of it",
+                   "我们聊得很开心，谢谢你今天陪我做了这么多张图，真的辛苦了，下次我还会来找你一起画画的，再见啦朋友"):
+        assert not canvas.long_description(thanks, after_talk=False)
+        assert route(thanks, has_canvas=True).route is Route.CHAT
+
+
+def _commit(repo, files: dict[str, str]) -> sources.Repo:
+    for path, text in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text, encoding="utf-8")
+    _git(repo.parent, "init", "-q", str(repo))
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "data")
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return sources.Repo(repo / ".git", head)
+
+
+def test_prompt_collection_readers_label_by_the_picture_a_case_needs(tmp_path):
+    """awesome-gpt4o-images: a reference note makes an edit, none a new picture, an optional one neither;
+    Nano-Banana: only cases whose table shows an input picture."""
+    case = "prompt: |\n  {zh}\nprompt_en: |\n  {en}\nreference_note: \"{note}\"\n"
+    at = _commit(tmp_path / "gpt4o", {
+        "cases/1/case.yml": case.format(zh="把照片变成油画", en="Turn the photo into an oil painting", note="一张照片。"),
+        "cases/2/case.yml": case.format(zh="一只猫", en="A cat", note=""),
+        "cases/3/case.yml": case.format(zh="金色吊坠", en="A gold pendant", note="（可选）可上传图片"),
+    })
+    assert sources.gpt4o_edit_zh(at) == ["把照片变成油画\n"] and sources.gpt4o_edit_en(at) == ["Turn the photo into an oil painting\n"]
+    assert sources.gpt4o_generate_zh(at) == ["一只猫\n"] and sources.gpt4o_generate_en(at) == ["A cat\n"]
+    readme = ("# Cases\n\n### 例 1: 上色\n\n| 输入 | 输出 |\n| :-: | :-: |\n"
+              "| <img src=\"images/case1/input.jpg\"> | <img src=\"images/case1/output.jpg\"> |\n\n"
+              "**提示词:**\n\n```\n修复并为这张照片上色\n```\n\n"
+              "### 例 2: 海报\n\n| 输出 |\n| :-: |\n| <img src=\"images/case2/output.jpg\"> |\n\n```\n一张海报\n```\n")
+    at = _commit(tmp_path / "nano", {"README.md": readme, "README_en.md": readme.replace("修复并为这张照片上色", "Colorize it")})
+    assert sources.nano_banana_edit_zh(at) == ["修复并为这张照片上色"] and sources.nano_banana_edit_en(at) == ["Colorize it"]
+
+
+def test_conversation_readers_keep_talk_and_leave_out_picture_requests(tmp_path):
+    qna = ("> Source: qna_chitchat_Professional\n## ? Are you a bot?\n- Are you human\n- Can you draw a picture?\n\n"
+           "```markdown\nI'm a bot.\n```\n")
+    chat_yml = "categories:\n- greetings\nconversations:\n- - {q}\n  - {a}\n"
+    files = {f"{sources.CHITCHAT_PATH}/en-us/Chitchat.qna": qna,
+             f"{sources.CHITCHAT_PATH}/zh-cn/Chitchat.qna": qna.replace("Are you a bot?", "你是机器人吗").replace(
+                 "Are you human", "你是人吗").replace("Can you draw a picture?", "你会画画吗"),
+             "data/data_full.json": json.dumps({
+                 "train": [["thanks a lot", "thank_you"], ["book a flight", "book_flight"]],
+                 "val": [["nope", "no"]], "test": [["tell me a dog joke", "tell_joke"]]})}
+    for category in sources.CHATTERBOT_CATEGORIES:
+        files[f"chatterbot_corpus/data/english/{category}.yml"] = chat_yml.format(q=f"Hello {category}", a="Hi")
+        files[f"chatterbot_corpus/data/chinese/{category}.yml"] = chat_yml.format(q=f"你好 {category}", a="嗨")
+    at = _commit(tmp_path / "talk", files)
+    assert sources.chitchat_en(at) == ["Are you a bot?", "Are you human"]
+    assert sources.chitchat_zh(at) == ["你是机器人吗", "你是人吗"]
+    assert sources.clinc_social(at) == ["thanks a lot", "nope", "tell me a dog joke"]
+    assert sources.chatterbot_en(at)[0] == "Hello greetings" and len(sources.chatterbot_zh(at)) == 8
+
+
+def test_prompt_set_readers_read_every_row(tmp_path):
+    at = _commit(tmp_path / "prompts", {
+        "data/test_prompts_en.csv": "index,prompt_en,sub_dims\n0,\"A fox, asleep\",{}\n",
+        "data/test_prompts_en_long.csv": "index,prompt_en,sub_dims\n0,A fox asleep in the snow at dusk,{}\n",
+        "data/test_prompts_zh.csv": "index,prompt_zh,sub_dims_zh\n0,一只熊猫,{}\n",
+        "data/test_prompts_zh_long.csv": "index,prompt_zh,sub_dims_zh\n0,一只熊猫在竹林里吃竹子,{}\n",
+        "data/coco-cn_ext.icap2020.txt": "COCO_val2014_1#0\t三个甜甜圈\nno-caption-line\n",
+    })
+    assert sources.unigenbench_en(at) == ["A fox, asleep", "A fox asleep in the snow at dusk"]
+    assert sources.unigenbench_zh(at) == ["一只熊猫", "一只熊猫在竹林里吃竹子"]
+    assert sources.coco_cn(at) == ["三个甜甜圈"]

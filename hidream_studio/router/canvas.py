@@ -56,7 +56,8 @@ def refers_to_the_canvas(core: str) -> bool:
     """The request points at a picture already there: it names the picture in a short message, names
     a thing in it ("the object in the image"), a picture the user gives ("my uploaded photo", "原图",
     "图2") or, in its first sentence, a given picture ("Based on the given image", "修复并为这张照片上色")."""
-    if short(core) and lx.NAMES_THE_PICTURE.search(core) and not lx.DESCRIBES_THE_PICTURE.search(core):
+    if (short(core) and lx.NAMES_THE_PICTURE.search(core) and not lx.DESCRIBES_THE_PICTURE.search(core)
+            and not lx.ZH_DESCRIBES_THE_PICTURE.match(core)):
         return True
     first = first_sentence(core)
     return bool(lx.REFERS_TO_A_PICTURE.search(core) or lx.GIVEN_PICTURE.search(first)
@@ -119,9 +120,11 @@ def long_description(core: str, after_talk: bool) -> bool:
 
 
 def acts_on_what_is_there(core: str) -> bool:
-    """A physical action, a placement, lines drawn or a later state of what is shown ("ignite this
-    magnesium ribbon", "Changes after global warming"): with a canvas, never conversation."""
+    """A physical action, a placement or move, lines drawn, a part kept or removed, a fitting place or a
+    later state of what is shown ("ignite this magnesium ribbon", "Changes after global warming"): with
+    a canvas, never conversation."""
     return bool(lx.ACTION_VERB.match(core) or lx.LATER_STATE.search(core) or lx.KEEPS_OR_REMOVES.search(core)
+                or lx.FITTING_PLACE.search(core) or lx.POSITIONS_A_THING.match(core)
                 or lx.PLACES_ON_A_THING.match(first_sentence(core)) or lx.DRAWS_LINES_ON.search(first_sentence(core)))
 
 
@@ -155,10 +158,16 @@ def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
         return "a later state of what the canvas shows"
     if lx.FITTING_PLACE.search(core) or lx.KEEPS_OR_REMOVES.search(core):  # "at the appropriate location"
         return "acts on a place or part of the picture on the canvas"
+    if lx.POSITIONS_A_THING.match(core):  # "Center the silver laptop on a white background"
+        return "moves a thing on the canvas"
     return None
 
 
 def draws_a_new_subject(core: str) -> bool:
-    """"请将杞人忧天的样子画出来" (draw what X looks like): a new picture, unless X is on the canvas."""
+    """A new picture even with a canvas: "请将杞人忧天的样子画出来" (draw what X looks like, unless X is
+    on the canvas) and a prompt template whose verb acts on a fill-in slot ("Transform the {🍩} into a
+    plush toy")."""
+    if acts_on_a_slot(core):
+        return True
     m = lx.ZH_DRAW_OUT.match(core)
     return bool(m) and not refers_to_the_canvas(core) and not lx.CANVAS_REFERENCE.search(m.group("subject"))

@@ -226,6 +226,10 @@ DESCRIBES_THE_PICTURE = _rx(
     r"the\s+(?:image|picture|photo)\b|\b(?:this|the)\s+(?:picture|image|photo)\s+"
     r"(?:is|follows|features|shows|depicts|captures|has|uses)\b"
 )
+# ... and in Chinese: "这幅图像以水彩风格呈现", "这张照片捕捉了一只狐狸".
+ZH_DESCRIBES_THE_PICTURE = _rx(
+    r"^(?:这|此)(?:张|幅|个)?(?:照片|图片|图像|画作|画|图)(?:完全|美丽地|生动地)?(?:以|采用|呈现|展示|展现|描绘|捕捉|记录|是|中有|里有|上有)"
+)
 # References that presume a picture, however long the message: "the object in the image", "the
 # burger in the picture", "based on its side view", "the image object". (Scene descriptions say
 # "in the foreground of the image", not "the X in the image".)
@@ -271,6 +275,9 @@ FITTING_PLACE = _rx(
     r"\bthe\s+(?:appropriate|corresponding|correct|proper)\s+(?:location|site|spot|position|place|area|cell|square|"
     r"lights?|stone|piece|positions|places|parts?)\b"
 )
+# Moving a thing already there to the middle or a place: "Center the silver laptop on a white background",
+# "Position the cone slightly to the left".
+POSITIONS_A_THING = _rx(r"^(?:center|centre|position|reposition)\s+(?:the|it|them|this|that|these|those)\b")
 # A clause that removes or keeps only part of what is shown, wherever it stands ("In a soccer match, the
 # right side is out of bounds, remove the balls that are out of play", "only keep the ray at the
 # critical angle").
