@@ -245,7 +245,11 @@ def test_conversation_readers_keep_talk_and_leave_out_picture_requests(tmp_path)
                  "Are you human", "你是人吗").replace("Can you draw a picture?", "你会画画吗"),
              "data/data_full.json": json.dumps({
                  "train": [["thanks a lot", "thank_you"], ["book a flight", "book_flight"]],
-                 "val": [["nope", "no"]], "test": [["tell me a dog joke", "tell_joke"]]})}
+                 "val": [["nope", "no"]], "test": [["tell me a dog joke", "tell_joke"]]}),
+             "TM-4-2024/data/data_00.json": json.dumps([
+                 {"utterances": [{"speaker": "user", "text": "A latte, please."}, {"speaker": "assistant", "text": "Ok."},
+                                 {"speaker": "user", "text": "Yes, looks good."}]},
+                 {"utterances": [{"speaker": "user", "text": "Do you sell batteries?"}]}])}
     for category in sources.CHATTERBOT_CATEGORIES:
         files[f"chatterbot_corpus/data/english/{category}.yml"] = chat_yml.format(q=f"Hello {category}", a="Hi")
         files[f"chatterbot_corpus/data/chinese/{category}.yml"] = chat_yml.format(q=f"你好 {category}", a="嗨")
@@ -254,6 +258,7 @@ def test_conversation_readers_keep_talk_and_leave_out_picture_requests(tmp_path)
     assert sources.chitchat_zh(at) == ["你是机器人吗", "你是人吗"]
     assert sources.clinc_social(at) == ["thanks a lot", "nope", "tell me a dog joke"]
     assert sources.chatterbot_en(at)[0] == "Hello greetings" and len(sources.chatterbot_zh(at)) == 8
+    assert sources.taskmaster4_closings(at) == ["Yes, looks good."]
 
 
 def test_prompt_set_readers_read_every_row(tmp_path):

@@ -353,6 +353,19 @@ def chitchat_zh(repo: Repo) -> list[str]:
     return _chitchat(repo, "zh-cn")
 
 
+def taskmaster4_closings(repo: Repo) -> list[str]:
+    """The last user turn of every dialogue with two or more user turns in TM-4-2024/data/data_*.json:
+    how people close a task dialogue with an assistant ("Yes, looks good.", "That's perfect.")."""
+    paths = [p for p in repo.ls("TM-4-2024/data") if p.endswith(".json")]
+    texts = []
+    for blob in repo.read_many(paths).values():
+        for dialogue in json.loads(blob):
+            turns = [u["text"] for u in dialogue["utterances"] if u["speaker"] == "user"]
+            if len(turns) >= 2:
+                texts.append(turns[-1])
+    return texts
+
+
 # ChatterBot corpus categories of everyday talk (the others are quiz questions and their short answers).
 CHATTERBOT_CATEGORIES = ("greetings", "conversations", "emotion", "humor", "ai", "botprofile", "psychology", "gossip")
 
@@ -546,6 +559,8 @@ SOURCES: tuple[Source, ...] = (
            "e852981ae34990f4358979625854259302feaa78", "CC-BY-SA-4.0", "en", SOCIAL, "train", sgd_train),
     Source("sgd-devtest", "google-research-datasets/dstc8-schema-guided-dialogue",
            "e852981ae34990f4358979625854259302feaa78", "CC-BY-SA-4.0", "en", SOCIAL, "heldout", sgd_heldout),
+    Source("taskmaster4-closings", "google-research-datasets/Taskmaster", "d92cb6af3005f1dc09c39e75e7daf4a04905e00b",
+           "CC-BY-4.0", "en", SOCIAL, "heldout", taskmaster4_closings),
     Source("clinc150-small-talk", "clinc/oos-eval", "828f8093932c8fe6ca7936c3d2e52903b1c523de", "CC-BY-3.0",
            "en", SOCIAL, "heldout", clinc_social),
     Source("chitchat-en", "microsoft/botframework-solutions", CHITCHAT_COMMIT, "MIT",
