@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from hidream_studio.domain import Route
+from hidream_studio.domain import ChatKind, Route
 from hidream_studio.router import canvas, route
 from hidream_studio.router.features import feature_names, task_on_a_given_picture
 from hidream_studio.router.training import project, sources
@@ -272,3 +272,15 @@ def test_prompt_set_readers_read_every_row(tmp_path):
     assert sources.unigenbench_en(at) == ["A fox, asleep", "A fox asleep in the snow at dusk"]
     assert sources.unigenbench_zh(at) == ["一只熊猫", "一只熊猫在竹林里吃竹子"]
     assert sources.coco_cn(at) == ["三个甜甜圈"]
+
+
+@pytest.mark.parametrize("message", ["what would this look like in winter", "How would it look with a red roof?",
+                                     "如果是冬天会是什么样子", "less cluttered", "a bit more contrast"])
+def test_how_it_would_look_and_bare_comparatives_edit_the_canvas(message):
+    assert route(message, has_canvas=True).route is Route.EDIT
+
+
+def test_how_it_would_look_with_no_canvas_says_there_is_no_picture():
+    decision = route("what would this look like in winter?", has_canvas=False)
+    assert decision.route is Route.CHAT and decision.chat is ChatKind.NO_CANVAS
+    assert route("what does it look like?", has_canvas=True).route is Route.CHAT

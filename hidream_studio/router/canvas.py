@@ -120,11 +120,13 @@ def long_description(core: str, after_talk: bool) -> bool:
 
 
 def acts_on_what_is_there(core: str) -> bool:
-    """A physical action, a placement or move, lines drawn, a part kept or removed, a fitting place or a
-    later state of what is shown ("ignite this magnesium ribbon", "Changes after global warming"): with
-    a canvas, never conversation."""
+    """A physical action, a placement or move, lines drawn, a part kept or removed, a fitting place, a
+    later state of what is shown, how it would look, a bare comparative ("ignite this magnesium
+    ribbon", "Changes after global warming", "what would this look like in winter", "less cluttered"):
+    with a canvas, never conversation."""
     return bool(lx.ACTION_VERB.match(core) or lx.LATER_STATE.search(core) or lx.KEEPS_OR_REMOVES.search(core)
                 or lx.FITTING_PLACE.search(core) or lx.POSITIONS_A_THING.match(core)
+                or lx.ASKS_HOW_IT_WOULD_LOOK.search(core) or lx.COMPARATIVE.match(core)
                 or lx.PLACES_ON_A_THING.match(first_sentence(core)) or lx.DRAWS_LINES_ON.search(first_sentence(core)))
 
 
@@ -160,6 +162,10 @@ def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
         return "acts on a place or part of the picture on the canvas"
     if lx.POSITIONS_A_THING.match(core):  # "Center the silver laptop on a white background"
         return "moves a thing on the canvas"
+    if lx.ASKS_HOW_IT_WOULD_LOOK.search(core):  # "what would this look like in winter"
+        return "asks how the picture on the canvas would look"
+    if lx.COMPARATIVE.match(core):  # "less cluttered"
+        return "a comparative for the picture on the canvas"
     return None
 
 

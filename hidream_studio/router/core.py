@@ -228,6 +228,10 @@ def route(text: str, *, has_canvas: bool, has_attachment: bool = False, previous
     if lx.START_OVER.match(rest):
         return _chat(original, ChatKind.START_OVER, "asks to start over: the New session button does that")
     why = _question(rest, asked=norm.rstrip(TRIM.replace("?", "")).endswith("?"))
+    if why and lx.ASKS_HOW_IT_WOULD_LOOK.search(rest):  # "what would this look like in winter?"
+        if not has_canvas:
+            return _chat(strip_politeness(rest), ChatKind.NO_CANVAS, "asks how a picture would look, but no canvas yet")
+        why = None  # a request on the canvas
     if why:
         return _chat(original, ChatKind.HELP, why)
     core = strip_politeness(rest)

@@ -140,6 +140,17 @@ EN_WH_QUESTION = _rx(
     r"^(?:what|how|why|who|where|when|which)\s+(?:is|are|am|do|does|did|can|could|should|would|will|was|"
     r"were|has|have|happens|happened)\b"
 )
+# A question about how the picture would look ("what would this look like in winter?", "how would it
+# look with a red roof", "如果是冬天会是什么样子"): with a canvas, a request to show it, not small talk.
+ASKS_HOW_IT_WOULD_LOOK = _rx(
+    r"^(?:what|how)\s+(?:would|will|might|could)\s+(?:this|it|he|she|they|these|that|the\s+\w+)\s+"
+    r"(?:\w+\s+)?(?:look|appear)\b|会(?:是|变成)?(?:什么|怎样|怎么)样(?:子)?"
+)
+# A bare comparative ("less cluttered", "a bit more contrast", "much darker"): with a canvas, an edit.
+COMPARATIVE = _rx(
+    r"^(?:a\s+(?:bit|little|tad)\s+|slightly\s+|much\s+|way\s+|even\s+)?(?:more|less)\s+"
+    r"(?!please\b|thanks\b|of\b|than\b|time\b|questions?\b|options?\b)[a-z]+(?:\s+please)?$"
+)
 # With a "?" more starts count; "how about a dog?" and "what if ..." are suggestions, not questions.
 EN_QUESTION_START = _rx(
     r"^(?:what|what's|whats|how|how's|why|who|whom|whose|where|when|which|is|are|am|was|were|do|does|did|"
