@@ -284,3 +284,13 @@ def test_how_it_would_look_with_no_canvas_says_there_is_no_picture():
     decision = route("what would this look like in winter?", has_canvas=False)
     assert decision.route is Route.CHAT and decision.chat is ChatKind.NO_CANVAS
     assert route("what does it look like?", has_canvas=True).route is Route.CHAT
+
+
+@pytest.mark.parametrize("message", [
+    "Can you explain to me how the studio works and what kinds of things I can ask you to do here with my pictures?",
+    "honestly I was hoping for something a little different but I guess it is fine for now and we can keep going later",
+    "what kinds of pictures are you best at making and is there anything I should avoid asking for in my prompts",
+    "我觉得这张图整体还可以，但是颜色有点奇怪，构图也有点乱，不太像我想要的那种感觉，就这样先放着吧以后再改也行",
+])  # fmt: skip
+def test_long_talk_about_the_studio_or_ones_mind_makes_no_version(message):
+    assert route(message, has_canvas=True).route is Route.CHAT

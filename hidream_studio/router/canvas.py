@@ -112,11 +112,11 @@ def opens_with_instruction(core: str, after_talk: bool) -> bool:
 
 
 def long_description(core: str, after_talk: bool) -> bool:
-    """Longer than a request of talk (short()) with no word of talk in it (lexicon.TALK_CUE): a
-    description of a picture. Of the 50 000 conversation turns of the router's sources (dialogue logs,
+    """Longer than a request of talk (short()) with no word of talk in it (lexicon.TALK_CUE) and no
+    one speaking ("I", "you", "我", "你": lexicon.PERSONAL): a description of a picture. Of the 50 000 conversation turns of the router's sources (dialogue logs,
     chit-chat sets, the project's phrasings) 17 are this long, and each of them says thanks or
     "that's all"; scene descriptions and edit requests often are."""
-    return not after_talk and not short(core) and not lx.TALK_CUE.search(core)
+    return not after_talk and not short(core) and not lx.TALK_CUE.search(core) and not lx.PERSONAL.search(core)
 
 
 def acts_on_what_is_there(core: str) -> bool:

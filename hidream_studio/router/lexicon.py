@@ -138,7 +138,10 @@ START_OVER = _rx(
 # A wh-word and an auxiliary is a question even without "?": "how do i undo".
 EN_WH_QUESTION = _rx(
     r"^(?:what|how|why|who|where|when|which)\s+(?:is|are|am|do|does|did|can|could|should|would|will|was|"
-    r"were|has|have|happens|happened)\b"
+    r"were|has|have|happens|happened)\b|"
+    # a question to the studio or about oneself after a few words: "what kinds of pictures are you best at"
+    r"^(?:what|which|how|why|where|when|who)\b(?:\s+[\w'-]+){1,4}?\s+(?:are|do|can|could|should|would|will|did|have)"
+    r"\s+(?:you|i|we)\b"
 )
 # A question about how the picture would look ("what would this look like in winter?", "how would it
 # look with a red roof", "如果是冬天会是什么样子"): with a canvas, a request to show it, not small talk.
@@ -217,6 +220,15 @@ CANVAS_REFERENCE = _rx(
 )
 # Words of talk that may stand anywhere in a long message ("... but we got it done. Thanks so much.",
 # "That's all I need for now"): such a message stays open to conversation, however long.
+# A person speaking of their own mind or asking the studio's ("I was hoping for ...", "I don't really
+# like ...", "do you think ...", "我觉得"): a long message with them may be talk, and is left to the model.
+# (Requests say "you" and "我" too - "can you create ...", "为我生成" - so those alone do not count.)
+PERSONAL = _rx(
+    r"\bi(?:'m|\s+am|\s+was|\s+think|\s+feel|\s+guess|\s+hope|\s+wish|\s+like|\s+love|\s+don'?t|\s+didn'?t|"
+    r"\s+really|\s+just|\s+had|\s+wanted|\s+mean|\s+believe|'ve\s+been)\b|"
+    r"\b(?:do|did|are|were|can|could|would|will)\s+you\s+(?:think|know|like|love|mean|remember|feel|understand|explain|"
+    r"tell|help)\b|\bwhat do you\b|\bexplain to me\b|\btell me (?:how|what|why|about|more)\b|我觉得|我认为|我感觉|我希望|我以为|我是说|我想问|你觉得|你认为|你知道|说实话|其实|老实说"
+)
 TALK_CUE = _rx(
     r"\b(?:thanks?|thank you|thx|appreciate|that'?s all|that is all|sounds (?:good|great|perfect)|goodbye|bye|"
     r"have a (?:nice|good|great) (?:day|night|evening)|i (?:liked|prefer(?:red)?) (?:it|the \w+ one) better)\b|"
@@ -306,7 +318,7 @@ PLACES_ON_A_THING = _rx(
 EN_GIVEN_PICTURE_ANYWHERE = _rx(
     r"\b(?:uploaded|attached|reference|input|source)\s+(?:image|photo|picture|pic|illustration|drawing|selfie|"
     r"photograph|artwork)s?\b|\b(?:my|the user's)\s+(?:uploaded\s+)?(?:photo|picture|selfie|image|portrait|"
-    r"photograph)s?\b|\bthe user(?:'s)?\b(?!\s+interface)|\b(?:keep|keeping|preserve|preserving|retain|retaining)\s+"
+    r"photograph)\b|\bthe user(?:'s)?\b(?!\s+interface)|\b(?:keep|keeping|preserve|preserving|retain|retaining)\s+"
     r"(?:the|their|his|her)\s+(?:face|facial features|identity|likeness)\b|"
     r"\bthe (?:person|people|character|characters|subject|man|woman|girl|boy|couple|pet) "
     r"(?:in|from|of) the (?:photo|image|picture|illustration|photograph)\b|\b(?:image|picture|photo) [1-4]\b"
