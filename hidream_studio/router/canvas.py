@@ -145,7 +145,7 @@ def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
     if refers_to_the_canvas(core):  # "heat the corn kernels in the picture", "the object in the image"
         return "points at the picture on the canvas"
     if opens_with_edit_verb(core, after_talk):  # "align the centers of the two circles"
-        return f"{edit_signal(core)} with a canvas"
+        return f"{edit_signal(core) or 'an action on what it shows'} with a canvas"
     if draws_the_canvas(core):  # "draw the front view of this building"
         return "asks to draw what is on the canvas"
     if draws_the_answer(core):  # "what would your next move be? Draw it."
