@@ -181,6 +181,7 @@ def test_a_picture_the_user_gives_is_edited_in_both_languages(message):
 ])  # fmt: skip
 def test_descriptions_templates_and_stories_to_draw_stay_new_pictures(message):
     assert route(message, has_canvas=True).route is Route.GENERATE
+    assert route(message, has_canvas=False).route is Route.GENERATE
 
 
 @pytest.mark.parametrize("message", [

@@ -175,7 +175,7 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
     if chat_p >= max(gen_p, edit_p):
         kind = max(CHAT_INTENTS, key=scores.__getitem__)
         return _chat(norm, _KIND[kind], f"conversation ({kind})", confidence=chat_p, by="classifier")
-    picture = edit_p >= gen_p and not (has_canvas and canvas.draws_a_new_subject(core))
+    picture = edit_p >= gen_p and not canvas.draws_a_new_subject(core)
     # After an edit or an upload, a close call between the two is an edit of that canvas.
     if has_canvas and not picture and previous in (Route.EDIT, Route.UPLOAD) and gen_p - edit_p < CLOSE_CALL / 2:
         picture = True
