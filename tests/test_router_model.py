@@ -136,3 +136,16 @@ def test_router_eval_without_the_sources_is_one_clear_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "--fetch" in err  # says how to get them
+
+
+def test_router_eval_with_no_canvas_expects_edits_to_be_answered(capsys):
+    """--no-canvas routes every message as a session's first: prompts start pictures, edits get
+    "there is no picture yet" (CHAT), and the mixed turns (which carry their own canvas) are left out."""
+    assert main(["router", "eval", "--project-only", "--json", "--no-canvas", "--weights", str(WEIGHTS)]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["canvas"] is False
+    rows = {r["source"]: r for r in table["sources"]}
+    assert "project-mixed-turns" not in rows
+    edits = [e for e in project.handwritten() if e.intent == "edit" and e.lang == "en"]
+    assert edits and all(route(e.text, has_canvas=False).route is Route.CHAT for e in edits[:20])
+    assert rows["project-en"]["accuracy"] > 0.9

@@ -295,3 +295,11 @@ def test_how_it_would_look_with_no_canvas_says_there_is_no_picture():
 ])  # fmt: skip
 def test_long_talk_about_the_studio_or_ones_mind_makes_no_version(message):
     assert route(message, has_canvas=True).route is Route.CHAT
+
+
+@pytest.mark.parametrize("message", ["Turn the two people in my photo into chibi figures at a wedding",
+                                     "将照片里的两个人转换成Q版3D人物", "根据上传的照片做一个手办"])
+def test_a_request_on_a_given_picture_with_no_canvas_is_answered_not_drawn(message):
+    decision = route(message, has_canvas=False)
+    assert decision.route is Route.CHAT and decision.chat is ChatKind.NO_CANVAS
+    assert route(message, has_canvas=True).route is Route.EDIT

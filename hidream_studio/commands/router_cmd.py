@@ -3,9 +3,10 @@
 hidream-studio router train --cache ~/.cache/hidream-studio/router-sources
     reads every "train" source of assets/router/DATA.md (cloning missing repositories into the cache)
     plus the project's phrasings, and writes assets/router/router.bin
-hidream-studio router eval --json [--fetch]
-    routes every example of every source with a canvas present and prints the per-source table
-    (--fetch: first fetch the sources missing from the cache, held-out ones included)
+hidream-studio router eval --json [--fetch] [--no-canvas]
+    routes every example of every source with a canvas present (--no-canvas: as a session's first
+    message) and prints the per-source table (--fetch: first fetch the sources missing from the cache,
+    held-out ones included)
 --project-only uses only the phrasings kept in this repository (no network, no cache).
 """
 
@@ -38,6 +39,8 @@ def register(subparsers) -> None:
         else:
             p.add_argument("--json", action="store_true", help="print the table as JSON")
             p.add_argument("--mistakes", type=int, default=0, help="list up to N misrouted messages per source")
+            p.add_argument("--no-canvas", action="store_true",
+                           help="route every message as a session's first (edits are then answered, not drawn)")
             p.add_argument("--fetch", action="store_true",
                            help="fetch the sources missing from the cache first (needs the network)")
             p.set_defaults(func=run_eval)
@@ -84,12 +87,14 @@ def run_eval(args, settings) -> int:  # noqa: ARG001
     examples = _examples(args, None, clone=args.fetch)
     if args.project_only:
         examples = project.handwritten()
-    rows = evaluate.per_source(examples, model, splits, mistakes=args.mistakes)
-    rows.append(evaluate.mixed_turn_rows(project.mixed_turns(), model))
+    canvas = not args.no_canvas
+    rows = evaluate.per_source(examples, model, splits, has_canvas=canvas, mistakes=args.mistakes)
+    if canvas:  # the mixed turns carry their own canvas state
+        rows.append(evaluate.mixed_turn_rows(project.mixed_turns(), model))
     order = {"heldout": 0, "dev": 1, "train": 2}
     rows.sort(key=lambda r: (order.get(r["split"], 3), r["lang"], r["source"]))
     if args.json:
-        json.dump({"weights": str(args.weights or WEIGHTS), "canvas": True, "sources": rows}, sys.stdout,
+        json.dump({"weights": str(args.weights or WEIGHTS), "canvas": canvas, "sources": rows}, sys.stdout,
                   ensure_ascii=False, indent=1)
         print()
         return 0

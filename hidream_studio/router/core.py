@@ -179,6 +179,10 @@ def _classified(norm: str, core: str, has_canvas: bool, previous: Route | None, 
     # After an edit or an upload, a close call between the two is an edit of that canvas.
     if has_canvas and not picture and previous in (Route.EDIT, Route.UPLOAD) and gen_p - edit_p < CLOSE_CALL / 2:
         picture = True
+    if not has_canvas and not picture and canvas.refers_to_the_canvas(core):
+        # "turn the people in my photo into chibi figures" with nothing to edit: answered, not drawn
+        return _chat(core, ChatKind.NO_CANVAS, "points at a picture but no canvas yet: nothing to edit",
+                     confidence=gen_p + edit_p, by="rules")
     if has_canvas and not picture:
         why = canvas.edit_of_the_canvas(core, after_talk)
         if why:

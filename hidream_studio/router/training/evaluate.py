@@ -1,7 +1,9 @@
-"""Per-source accuracy: every message routed the way the studio routes it, with a canvas present.
+"""Per-source accuracy: every message routed the way the studio routes it, with a canvas present (or,
+with has_canvas=False, as a session's first message).
 
-An example counts as right when its route is the intent's: generate -> GENERATE, edit -> EDIT,
-every conversation intent -> CHAT (which kind of conversation is reported, not scored).
+An example counts as right when its route is the intent's: generate -> GENERATE, edit -> EDIT (with
+no canvas: CHAT, "there is no picture yet"), every conversation intent -> CHAT (which kind of
+conversation is reported, not scored).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from .sources import Example
 EXPECTED = {GENERATE: Route.GENERATE, EDIT: Route.EDIT}
 
 
-def expected_route(intent: str) -> Route:
+def expected_route(intent: str, has_canvas: bool = True) -> Route:
+    if intent == EDIT and not has_canvas:
+        return Route.CHAT
     return EXPECTED.get(intent, Route.CHAT)
 
 
@@ -33,7 +37,7 @@ def per_source(examples: list[Example], model: IntentModel, splits: dict[str, st
         for e in items:
             got = route(e.text, has_canvas=has_canvas, model=model).route
             routes[got.value] += 1
-            if got is not expected_route(e.intent):
+            if got is not expected_route(e.intent, has_canvas):
                 wrong.append(f"{got.value}: {e.text[:80]}")
         correct = len(items) - len(wrong)
         row = {"source": name, "split": splits.get(name, "train"), "lang": items[0].lang,
