@@ -93,22 +93,27 @@ def _git(repo, *args):
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
-def test_new_public_readers_read_their_files_from_a_pinned_commit(tmp_path):
-    """The ComplexBench-Edit, Adobe and OneIG readers on a repository laid out like theirs."""
-    repo = tmp_path / "src"
-    (repo / "data/instructions/two-chain").mkdir(parents=True)
-    (repo / "dataset/adobe").mkdir(parents=True)
-    (repo / "data/instructions/two-chain/final_update_v2.json").write_text(json.dumps(
-        {"1": {"new_ins": "change the cat to a dog\r\nadd a collar on the dog"}}))
-    for split in ("train", "valid", "test"):
-        (repo / f"dataset/adobe/{split}.json").write_text(json.dumps([{"sents": [f"brighten it {split}"]}]))
-    (repo / "OneIG-Bench.csv").write_text("category,id,prompt_en\nPortrait,000,\"a man, smiling\"\n")
-    (repo / "OneIG-Bench-ZH.csv").write_text("category,id,prompt_cn\nPortrait,000,一位微笑的老人\n", encoding="utf-8")
+def _commit(repo, files: dict[str, str]) -> sources.Repo:
+    for path, text in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text, encoding="utf-8")
     _git(repo.parent, "init", "-q", str(repo))
     _git(repo, "add", ".")
     _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "data")
     head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    at = sources.Repo(repo / ".git", head)
+    return sources.Repo(repo / ".git", head)
+
+
+def test_new_public_readers_read_their_files_from_a_pinned_commit(tmp_path):
+    """The ComplexBench-Edit, Adobe and OneIG readers on a repository laid out like theirs."""
+    at = _commit(tmp_path / "src", {
+        "data/instructions/two-chain/final_update_v2.json": json.dumps(
+            {"1": {"new_ins": "change the cat to a dog\r\nadd a collar on the dog"}}),
+        **{f"dataset/adobe/{split}.json": json.dumps([{"sents": [f"brighten it {split}"]}])
+           for split in ("train", "valid", "test")},
+        "OneIG-Bench.csv": "category,id,prompt_en\nPortrait,000,\"a man, smiling\"\n",
+        "OneIG-Bench-ZH.csv": "category,id,prompt_cn\nPortrait,000,一位微笑的老人\n",
+    })
     assert sources.complexbench_edit(at) == [
         "change the cat to a dog, add a collar on the dog", "change the cat to a dog", "add a collar on the dog"]
     assert sources.adobe_requests(at) == ["brighten it train", "brighten it valid", "brighten it test"]
@@ -205,17 +210,6 @@ def test_a_long_description_is_a_picture_and_long_thanks_stay_conversation():
                    "我们聊得很开心，谢谢你今天陪我做了这么多张图，真的辛苦了，下次我还会来找你一起画画的，再见啦朋友"):
         assert not canvas.long_description(thanks, after_talk=False)
         assert route(thanks, has_canvas=True).route is Route.CHAT
-
-
-def _commit(repo, files: dict[str, str]) -> sources.Repo:
-    for path, text in files.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(text, encoding="utf-8")
-    _git(repo.parent, "init", "-q", str(repo))
-    _git(repo, "add", ".")
-    _git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "data")
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    return sources.Repo(repo / ".git", head)
 
 
 def test_prompt_collection_readers_label_by_the_picture_a_case_needs(tmp_path):
