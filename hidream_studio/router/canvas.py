@@ -4,10 +4,14 @@ rules out conversation). Each rule says why in its docstring; `docs/router.md` l
 held-out figures they were measured on.
 
 - never_conversation(): an imperative on the picture ("make it pretty", "crop photo", "take away all
-  the people", "draw the front view of this building") or a long description with no word of talk is
-  a picture request, even when its words are praise or talk;
+  the people", "draw the front view of this building"), a long description with no word of talk, or
+  (with a canvas) what a request does to the things shown is a picture request, even when its words
+  are praise or talk;
 - edit_of_the_canvas(): with a canvas, a request that points at the picture, opens with an edit verb
-  or a physical action, or asks to draw what the canvas shows is an edit; returns the reason.
+  or a physical action, asks to draw what the canvas shows, or acts on what it shows is an edit;
+  returns the reason;
+- draws_a_new_subject(): a prompt template on a fill-in slot or "将…画出来" of something new is a new
+  picture, canvas or not.
 """
 
 from __future__ import annotations
@@ -40,11 +44,12 @@ def first_sentence(core: str) -> str:
     return re.split(r"(?<=[.;!?。；！？])\s*|[:：\n]", core, maxsplit=1)[0]
 
 
-def later_sentences(core: str) -> list[str]:
-    return [p.strip() for p in re.split(r"(?<=[.;!?。；！？])\s*", core)[1:] if p.strip(TRIM_STOPS)]
-
-
 TRIM_STOPS = " .!?;。！？；"
+
+
+def later_sentences(core: str) -> list[str]:
+    """The sentences after the first."""
+    return [p.strip() for p in re.split(r"(?<=[.;!?。；！？])\s*", core)[1:] if p.strip(TRIM_STOPS)]
 
 
 def draws_the_answer(core: str) -> bool:
@@ -112,10 +117,11 @@ def opens_with_instruction(core: str, after_talk: bool) -> bool:
 
 
 def long_description(core: str, after_talk: bool) -> bool:
-    """Longer than a request of talk (short()) with no word of talk in it (lexicon.TALK_CUE) and no
-    one speaking ("I", "you", "我", "你": lexicon.PERSONAL): a description of a picture. Of the 50 000 conversation turns of the router's sources (dialogue logs,
-    chit-chat sets, the project's phrasings) 17 are this long, and each of them says thanks or
-    "that's all"; scene descriptions and edit requests often are."""
+    """Longer than a request of talk (short()), with no word of talk in it (lexicon.TALK_CUE) and no one
+    speaking their mind or asking the studio's ("I was hoping", "do you think", "我觉得":
+    lexicon.PERSONAL): a description of a picture. Of the 50 000 conversation turns of the router's
+    sources (dialogue logs, chit-chat sets, the project's phrasings) 17 are this long, and each of them
+    says thanks or "that's all"; scene descriptions and edit requests often are."""
     return not after_talk and not short(core) and not lx.TALK_CUE.search(core) and not lx.PERSONAL.search(core)
 
 
@@ -124,10 +130,11 @@ def acts_on_what_is_there(core: str) -> bool:
     later state of what is shown, how it would look, a bare comparative ("ignite this magnesium
     ribbon", "Changes after global warming", "what would this look like in winter", "less cluttered"):
     with a canvas, never conversation."""
+    first = first_sentence(core)
     return bool(lx.ACTION_VERB.match(core) or lx.LATER_STATE.search(core) or lx.KEEPS_OR_REMOVES.search(core)
                 or lx.FITTING_PLACE.search(core) or lx.POSITIONS_A_THING.match(core)
                 or lx.ASKS_HOW_IT_WOULD_LOOK.search(core) or lx.COMPARATIVE.match(core)
-                or lx.PLACES_ON_A_THING.match(first_sentence(core)) or lx.DRAWS_LINES_ON.search(first_sentence(core)))
+                or lx.PLACES_ON_A_THING.match(first) or lx.DRAWS_LINES_ON.search(first))
 
 
 def never_conversation(core: str, after_talk: bool, has_canvas: bool) -> bool:
@@ -142,6 +149,7 @@ def never_conversation(core: str, after_talk: bool, has_canvas: bool) -> bool:
 def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
     """Why a request the model took for a new image edits the canvas instead, or None. Called only
     with a canvas."""
+    first = first_sentence(core)
     if refers_to_the_canvas(core):  # "heat the corn kernels in the picture", "the object in the image"
         return "points at the picture on the canvas"
     if opens_with_edit_verb(core, after_talk):  # "align the centers of the two circles"
@@ -150,11 +158,11 @@ def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
         return "asks to draw what is on the canvas"
     if draws_the_answer(core):  # "what would your next move be? Draw it."
         return "asks to draw its answer on the canvas"
-    if lx.PLACES_ON_A_THING.match(first_sentence(core)):  # "Place Italy's most famous pasta on the plate"
+    if lx.PLACES_ON_A_THING.match(first):  # "Place Italy's most famous pasta on the plate"
         return "places a thing on one already there"
     if lx.KEEPS_A_PART.search(core):  # "... Keep the pizza clearly showcased"
         return "keeps part of the picture on the canvas"
-    if lx.DRAWS_LINES_ON.search(first_sentence(core)):  # "connect the objects on the left ... using lines"
+    if lx.DRAWS_LINES_ON.search(first):  # "connect the objects on the left ... using lines"
         return "draws lines on the picture on the canvas"
     if lx.LATER_STATE.search(core):  # "Appearance after global warming", "after 2 hours"
         return "a later state of what the canvas shows"
