@@ -220,6 +220,11 @@ CANVAS_REFERENCE = _rx(
 )
 # Words of talk that may stand anywhere in a long message ("... but we got it done. Thanks so much.",
 # "That's all I need for now"): such a message stays open to conversation, however long.
+TALK_CUE = _rx(
+    r"\b(?:thanks?|thank you|thx|appreciate|that'?s all|that is all|sounds (?:good|great|perfect)|goodbye|bye|"
+    r"have a (?:nice|good|great) (?:day|night|evening)|i (?:liked|prefer(?:red)?) (?:it|the \w+ one) better)\b|"
+    r"谢谢|感谢|多谢|再见|拜拜|辛苦了|就这样|不用了"
+)
 # A person speaking of their own mind or asking the studio's ("I was hoping for ...", "I don't really
 # like ...", "do you think ...", "我觉得"): a long message with them may be talk, and is left to the model.
 # (Requests say "you" and "我" too - "can you create ...", "为我生成" - so those alone do not count.)
@@ -227,12 +232,8 @@ PERSONAL = _rx(
     r"\bi(?:'m|\s+am|\s+was|\s+think|\s+feel|\s+guess|\s+hope|\s+wish|\s+like|\s+love|\s+don'?t|\s+didn'?t|"
     r"\s+really|\s+just|\s+had|\s+wanted|\s+mean|\s+believe|'ve\s+been)\b|"
     r"\b(?:do|did|are|were|can|could|would|will)\s+you\s+(?:think|know|like|love|mean|remember|feel|understand|explain|"
-    r"tell|help)\b|\bwhat do you\b|\bexplain to me\b|\btell me (?:how|what|why|about|more)\b|我觉得|我认为|我感觉|我希望|我以为|我是说|我想问|你觉得|你认为|你知道|说实话|其实|老实说"
-)
-TALK_CUE = _rx(
-    r"\b(?:thanks?|thank you|thx|appreciate|that'?s all|that is all|sounds (?:good|great|perfect)|goodbye|bye|"
-    r"have a (?:nice|good|great) (?:day|night|evening)|i (?:liked|prefer(?:red)?) (?:it|the \w+ one) better)\b|"
-    r"谢谢|感谢|多谢|再见|拜拜|辛苦了|就这样|不用了"
+    r"tell|help)\b|\bwhat do you\b|\bexplain to me\b|\btell me (?:how|what|why|about|more)\b|"
+    r"我觉得|我认为|我感觉|我希望|我以为|我是说|我想问|你觉得|你认为|你知道|说实话|其实|老实说"
 )
 # "the fruit in the picture", "this photo", "图中的": the message names the picture itself. In a short
 # message with a canvas that is the canvas (long scene descriptions say "in the image" of their own).
@@ -264,8 +265,8 @@ REFERS_TO_A_PICTURE = _rx(
 )
 # In the first sentence ("Based on the given image, design ...", "Draw the front view of the object
 # based on its side view", "using the skateboarder image", "with the cat as the main subject"): a
-# given picture, not "This picture is in the cubism style", which
-# describes the new one, nor "the object" said again of a scene described before.
+# given picture, not "This picture is in the cubism style", which describes the new one, nor "the
+# object" said again of a scene described before.
 GIVEN_PICTURE = _rx(
     r"\b(?:this|the given|the provided|the current|the original|the uploaded|the attached)\s+"
     r"(?:picture|image|photo)\b(?!\s+(?:is|follows|features|shows|depicts|captures|has|uses)\b)|"
