@@ -125,16 +125,37 @@ def long_description(core: str, after_talk: bool) -> bool:
     return not after_talk and not short(core) and not lx.TALK_CUE.search(core) and not lx.PERSONAL.search(core)
 
 
+# What a request does to the things shown, as (test on the message and its first sentence, reason,
+# never talk): each makes an edit with a canvas (edit_of_the_canvas, in this order), and all but the
+# kept part also rule out conversation (acts_on_what_is_there).
+_WHAT_IT_DOES = (
+    (lambda core, first: lx.PLACES_ON_A_THING.match(first),  # "Place Italy's most famous pasta on the plate"
+     "places a thing on one already there", True),
+    (lambda core, first: lx.KEEPS_A_PART.search(core),  # "... Keep the pizza clearly showcased"
+     "keeps part of the picture on the canvas", False),
+    (lambda core, first: lx.DRAWS_LINES_ON.search(first),  # "connect the objects on the left ... using lines"
+     "draws lines on the picture on the canvas", True),
+    (lambda core, first: lx.LATER_STATE.search(core),  # "Appearance after global warming", "after 2 hours"
+     "a later state of what the canvas shows", True),
+    (lambda core, first: lx.FITTING_PLACE.search(core) or lx.KEEPS_OR_REMOVES.search(core),  # "at the appropriate location"
+     "acts on a place or part of the picture on the canvas", True),
+    (lambda core, first: lx.POSITIONS_A_THING.match(core),  # "Center the silver laptop on a white background"
+     "moves a thing on the canvas", True),
+    (lambda core, first: lx.ASKS_HOW_IT_WOULD_LOOK.search(core),  # "what would this look like in winter"
+     "asks how the picture on the canvas would look", True),
+    (lambda core, first: lx.COMPARATIVE.match(core),  # "less cluttered"
+     "a comparative for the picture on the canvas", True),
+)
+
+
 def acts_on_what_is_there(core: str) -> bool:
     """A physical action, a placement or move, lines drawn, a part kept or removed, a fitting place, a
     later state of what is shown, how it would look, a bare comparative ("ignite this magnesium
     ribbon", "Changes after global warming", "what would this look like in winter", "less cluttered"):
     with a canvas, never conversation."""
     first = first_sentence(core)
-    return bool(lx.ACTION_VERB.match(core) or lx.LATER_STATE.search(core) or lx.KEEPS_OR_REMOVES.search(core)
-                or lx.FITTING_PLACE.search(core) or lx.POSITIONS_A_THING.match(core)
-                or lx.ASKS_HOW_IT_WOULD_LOOK.search(core) or lx.COMPARATIVE.match(core)
-                or lx.PLACES_ON_A_THING.match(first) or lx.DRAWS_LINES_ON.search(first))
+    return bool(lx.ACTION_VERB.match(core)) or any(
+        test(core, first) for test, _, never_talk in _WHAT_IT_DOES if never_talk)
 
 
 def never_conversation(core: str, after_talk: bool, has_canvas: bool) -> bool:
@@ -158,22 +179,9 @@ def edit_of_the_canvas(core: str, after_talk: bool) -> str | None:
         return "asks to draw what is on the canvas"
     if draws_the_answer(core):  # "what would your next move be? Draw it."
         return "asks to draw its answer on the canvas"
-    if lx.PLACES_ON_A_THING.match(first):  # "Place Italy's most famous pasta on the plate"
-        return "places a thing on one already there"
-    if lx.KEEPS_A_PART.search(core):  # "... Keep the pizza clearly showcased"
-        return "keeps part of the picture on the canvas"
-    if lx.DRAWS_LINES_ON.search(first):  # "connect the objects on the left ... using lines"
-        return "draws lines on the picture on the canvas"
-    if lx.LATER_STATE.search(core):  # "Appearance after global warming", "after 2 hours"
-        return "a later state of what the canvas shows"
-    if lx.FITTING_PLACE.search(core) or lx.KEEPS_OR_REMOVES.search(core):  # "at the appropriate location"
-        return "acts on a place or part of the picture on the canvas"
-    if lx.POSITIONS_A_THING.match(core):  # "Center the silver laptop on a white background"
-        return "moves a thing on the canvas"
-    if lx.ASKS_HOW_IT_WOULD_LOOK.search(core):  # "what would this look like in winter"
-        return "asks how the picture on the canvas would look"
-    if lx.COMPARATIVE.match(core):  # "less cluttered"
-        return "a comparative for the picture on the canvas"
+    for test, reason, _ in _WHAT_IT_DOES:
+        if test(core, first):
+            return reason
     return None
 
 
